@@ -1,0 +1,462 @@
+/* guard.c - the fault-safe core: guarded copies and the fault handler.
+ *
+ * A guarded access arms a per-thread guard (a sigjmp_buf on the caller's
+ * stack), performs plain loads or stores, and disarms the guard.  If the
+ * access faults, the kernel delivers SIGSEGV or SIGBUS to the faulting
+ * thread; on_fault() finds the armed guard, records the fault and
+ * siglongjmp()s back into the guarded function, which reports it.
+ *
+ * The cost of a guarded access that does not fault is a sigsetjmp() that
+ * does not save the signal mask (no system call) plus two thread-local
+ * stores, a few nanoseconds.  A fault costs the kernel's signal delivery,
+ * about a microsecond or two.
+ *
+ * Rules that keep this correct:
+ *   - Only the instructions between arm() and disarm() may fault into the
+ *     guard, and they never call anything that locks or allocates.
+ *   - The handler is installed with SA_NODEFER, so jumping out of it leaves
+ *     SIGSEGV unblocked; caught() unblocks it anyway in case the fault
+ *     reached us through another handler that blocked it.
+ *   - SA_ONSTACK: faulthandler relies on an alternate stack to report stack
+ *     overflows, and a handler in front of it must not take that away.
+ *   - A fault with no armed guard in its thread is not ours: it goes to the
+ *     handler that was installed before ours, or to the default action, so
+ *     crashes elsewhere are reported exactly as they would be without hexray.
+ */
+#define _GNU_SOURCE 1
+#include "guard.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+/* One guard per guarded access, on the stack of the thread making it. */
+typedef struct {
+    sigjmp_buf env;
+    volatile int signo;
+    volatile int code;
+    volatile uintptr_t address;
+} guard_t;
+
+/* The guard armed in this thread, if any.  The initial-exec TLS model makes
+   reading it from the signal handler a plain load; the default model for a
+   shared object may call __tls_get_addr, which can allocate. */
+static __thread guard_t *volatile armed
+    __attribute__((tls_model("initial-exec")));
+
+/* The two signals a bad memory access raises, and the handlers that were
+   installed for them before ours.  There are two copies of the saved
+   handlers so that re-installing never rewrites the copy the signal handler
+   may be reading in another thread. */
+static const int fault_signals[2] = {SIGSEGV, SIGBUS};
+static struct sigaction previous[2][2];
+static volatile sig_atomic_t previous_copy;
+
+static size_t page_size;
+static uintptr_t lowest_mappable;
+
+#define BARRIER() __atomic_signal_fence(__ATOMIC_SEQ_CST)
+
+
+/* ----------------------------------------------------------------------
+   The signal handler */
+
+static int
+slot_of(int signo)
+{
+    return signo == SIGBUS ? 1 : 0;
+}
+
+/* No handler was installed before ours: restore the default action.  A
+   fault then repeats when we return and kills the process as it would have
+   without hexray; a signal that was sent (kill, raise) does not repeat, so
+   it is sent again. */
+static void
+take_default_action(int signo, const siginfo_t *info)
+{
+    struct sigaction dfl;
+
+    memset(&dfl, 0, sizeof(dfl));
+    dfl.sa_handler = SIG_DFL;
+    sigemptyset(&dfl.sa_mask);
+    (void)sigaction(signo, &dfl, NULL);
+    if (info->si_code <= 0) {
+        (void)raise(signo);
+    }
+}
+
+/* Hand a fault that is not ours to the handler installed before ours. */
+static void
+pass_on(int signo, siginfo_t *info, void *context)
+{
+    const struct sigaction *prev = &previous[previous_copy][slot_of(signo)];
+
+    if (prev->sa_flags & SA_SIGINFO) {
+        if (prev->sa_sigaction != NULL) {
+            prev->sa_sigaction(signo, info, context);
+            return;
+        }
+    }
+    else if (prev->sa_handler != SIG_DFL && prev->sa_handler != SIG_IGN) {
+        prev->sa_handler(signo);
+        return;
+    }
+    /* SIG_IGN cannot ignore a fault: the kernel would kill the process
+       anyway, so treat it like SIG_DFL. */
+    take_default_action(signo, info);
+}
+
+static void
+on_fault(int signo, siginfo_t *info, void *context)
+{
+    guard_t *guard = armed;
+
+    if (guard != NULL) {
+        armed = NULL;
+        guard->signo = signo;
+        guard->code = info->si_code;
+        guard->address = (uintptr_t)info->si_addr;
+        siglongjmp(guard->env, 1);
+    }
+    pass_on(signo, info, context);
+}
+
+
+/* ----------------------------------------------------------------------
+   Installing and removing the handler */
+
+static int
+is_ours(const struct sigaction *action)
+{
+    return (action->sa_flags & SA_SIGINFO) && action->sa_sigaction == on_fault;
+}
+
+static uintptr_t
+read_mmap_min_addr(void)
+{
+    char text[32];
+    ssize_t n;
+    int fd = open("/proc/sys/vm/mmap_min_addr", O_RDONLY | O_CLOEXEC);
+
+    if (fd < 0) {
+        return 0;
+    }
+    n = read(fd, text, sizeof(text) - 1);
+    close(fd);
+    if (n <= 0) {
+        return 0;
+    }
+    text[n] = '\0';
+    return (uintptr_t)strtoull(text, NULL, 10);
+}
+
+static void
+learn_the_machine(void)
+{
+    long size;
+
+    if (page_size != 0) {
+        return;
+    }
+    size = sysconf(_SC_PAGESIZE);
+    page_size = size > 0 ? (size_t)size : 4096;
+    /* Nothing can ever be mapped below vm.mmap_min_addr; the first page is
+       never mapped even where that setting cannot be read. */
+    lowest_mappable = read_mmap_min_addr();
+    if (lowest_mappable < page_size) {
+        lowest_mappable = page_size;
+    }
+}
+
+int
+hx_guard_install(void)
+{
+    struct sigaction ours, current[2];
+    int next = !previous_copy;
+    int i;
+
+    learn_the_machine();
+    for (i = 0; i < 2; i++) {
+        if (sigaction(fault_signals[i], NULL, &current[i]) != 0) {
+            return -1;
+        }
+    }
+    if (is_ours(&current[0]) && is_ours(&current[1])) {
+        return 0;
+    }
+    /* Publish what we will pass faults on to before we start receiving
+       them.  A signal that is already ours keeps its saved handler. */
+    for (i = 0; i < 2; i++) {
+        previous[next][i] = is_ours(&current[i])
+            ? previous[previous_copy][i] : current[i];
+    }
+    previous_copy = next;
+
+    memset(&ours, 0, sizeof(ours));
+    ours.sa_sigaction = on_fault;
+    ours.sa_flags = SA_SIGINFO | SA_NODEFER | SA_ONSTACK;
+    sigemptyset(&ours.sa_mask);
+    for (i = 0; i < 2; i++) {
+        if (!is_ours(&current[i])
+            && sigaction(fault_signals[i], &ours, NULL) != 0) {
+            return -1;
+        }
+    }
+    return 0;
+}
+
+int
+hx_guard_active(void)
+{
+    struct sigaction current;
+    int i;
+
+    for (i = 0; i < 2; i++) {
+        if (sigaction(fault_signals[i], NULL, &current) != 0
+            || !is_ours(&current)) {
+            return 0;
+        }
+    }
+    return 1;
+}
+
+int
+hx_guard_uninstall(void)
+{
+    int i;
+
+    if (!hx_guard_active()) {
+        return 0;
+    }
+    for (i = 0; i < 2; i++) {
+        (void)sigaction(fault_signals[i], &previous[previous_copy][i], NULL);
+    }
+    return 1;
+}
+
+size_t
+hx_page_size(void)
+{
+    learn_the_machine();
+    return page_size;
+}
+
+uintptr_t
+hx_lowest_mappable(void)
+{
+    learn_the_machine();
+    return lowest_mappable;
+}
+
+
+/* ----------------------------------------------------------------------
+   Guarded accesses */
+
+/* One guarded operation.  Everything the code after a fault needs lives in
+   this struct, in memory, so nothing is lost to registers that siglongjmp()
+   does not restore. */
+typedef struct {
+    guard_t guard;
+    enum { COPY_IN, COPY_OUT, TOUCH } what;
+    hx_access access;       /* TOUCH: read or write */
+    uintptr_t address;      /* the foreign memory */
+    void *buffer;           /* COPY_IN: where to; COPY_OUT: where from */
+    size_t size;
+    volatile int copying;   /* COPY_OUT: every page proved writable */
+} job_t;
+
+/* Touch one byte in every page of [address, address + n).  A write touch is
+   an atomic OR with zero: it needs write access, as a store does, but
+   leaves the byte as it was even if another thread changes it meanwhile. */
+static void
+touch_pages(uintptr_t address, size_t n, hx_access access)
+{
+    uintptr_t last = address + (n - 1);
+    uintptr_t at = address;
+
+    for (;;) {
+        volatile unsigned char *byte = (volatile unsigned char *)at;
+        uintptr_t next_page;
+
+        if (access == HX_WRITE) {
+            (void)__atomic_fetch_or(byte, 0, __ATOMIC_RELAXED);
+        }
+        else {
+            (void)*byte;
+        }
+        next_page = (at & ~(uintptr_t)(page_size - 1)) + page_size;
+        if (next_page == 0 || next_page > last) {
+            break;
+        }
+        at = next_page;
+    }
+}
+
+static inline void
+arm(guard_t *guard)
+{
+    armed = guard;
+    BARRIER();
+}
+
+static inline void
+disarm(void)
+{
+    BARRIER();
+    armed = NULL;
+}
+
+/* The accesses themselves: the only code that runs with a guard armed. */
+static __attribute__((noinline)) void
+perform(job_t *job)
+{
+    switch (job->what) {
+    case COPY_IN:
+        memcpy(job->buffer, (const void *)job->address, job->size);
+        break;
+    case COPY_OUT:
+        touch_pages(job->address, job->size, HX_WRITE);
+        job->copying = 1;
+        BARRIER();
+        memmove((void *)job->address, job->buffer, job->size);
+        break;
+    case TOUCH:
+        touch_pages(job->address, job->size, job->access);
+        break;
+    }
+}
+
+/* Refuse ranges no access could succeed on, without taking a fault. */
+static int
+refused(uintptr_t address, size_t n, hx_fault *fault)
+{
+    learn_the_machine();
+    fault->signo = 0;
+    fault->partial = 0;
+    fault->address = address;
+    if (n - 1 > UINTPTR_MAX - address) {
+        fault->code = HX_REFUSED_WRAPS;
+        return 1;
+    }
+    if (address < lowest_mappable) {
+        fault->code = HX_REFUSED_NULL_PAGE;
+        return 1;
+    }
+    return 0;
+}
+
+/* Back from the signal handler: describe the fault. */
+static void
+describe(const job_t *job, hx_fault *fault)
+{
+    sigset_t signals;
+
+    /* If the fault reached us through another handler that blocked the
+       signal, it is still blocked in this thread: unblock it. */
+    sigemptyset(&signals);
+    sigaddset(&signals, SIGSEGV);
+    sigaddset(&signals, SIGBUS);
+    (void)pthread_sigmask(SIG_UNBLOCK, &signals, NULL);
+
+    fault->signo = job->guard.signo;
+    fault->code = job->guard.code;
+    fault->partial = job->copying;
+    /* si_addr means nothing for a general-protection fault (SI_KERNEL: a
+       non-canonical address) or for a signal re-raised by another handler
+       (si_code <= 0); then all we know is where the access started. */
+    if (job->guard.code > 0 && job->guard.code != SI_KERNEL) {
+        fault->address = job->guard.address;
+    }
+    else {
+        fault->address = job->address;
+    }
+}
+
+/* Run a job under a guard: 0, or -1 with *fault describing the fault. */
+static int
+run(job_t *job, hx_fault *fault)
+{
+    if (job->size == 0) {
+        return 0;
+    }
+    if (refused(job->address, job->size, fault)) {
+        return -1;
+    }
+    job->copying = 0;
+    if (sigsetjmp(job->guard.env, 0) != 0) {
+        describe(job, fault);
+        return -1;
+    }
+    arm(&job->guard);
+    perform(job);
+    disarm();
+    return 0;
+}
+
+int
+hx_read(void *dst, uintptr_t src, size_t n, hx_fault *fault)
+{
+    job_t job;
+
+    job.what = COPY_IN;
+    job.address = src;
+    job.buffer = dst;
+    job.size = n;
+    return run(&job, fault);
+}
+
+int
+hx_write(uintptr_t dst, const void *src, size_t n, hx_fault *fault)
+{
+    job_t job;
+
+    job.what = COPY_OUT;
+    job.address = dst;
+    job.buffer = (void *)src;  /* only read from */
+    job.size = n;
+    return run(&job, fault);
+}
+
+int
+hx_probe(uintptr_t address, size_t n, hx_access access, hx_fault *fault)
+{
+    job_t job;
+
+    job.what = TOUCH;
+    job.access = access;
+    job.address = address;
+    job.buffer = NULL;
+    job.size = n;
+    return run(&job, fault);
+}
+
+long
+hx_read_cstring(char *dst, size_t cap, uintptr_t src, hx_fault *fault)
+{
+    size_t length = 0;
+
+    learn_the_machine();
+    while (length + 1 < cap) {
+        uintptr_t at = src + length;
+        size_t chunk = page_size - (at & (page_size - 1));
+        char *nul;
+
+        if (chunk > cap - 1 - length) {
+            chunk = cap - 1 - length;
+        }
+        if (hx_read(dst + length, at, chunk, fault) < 0) {
+            return -1;
+        }
+        nul = memchr(dst + length, '\0', chunk);
+        if (nul != NULL) {
+            return (long)(nul - dst);
+        }
+        length += chunk;
+    }
+    dst[length] = '\0';
+    return (long)length;
+}

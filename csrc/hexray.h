@@ -1,0 +1,92 @@
+/* hexray.h - declarations shared by the translation units of hexray._hexray.
+ *
+ * One file per concern:
+ *   module.c    module initialisation and the interpreter check
+ *   errors.c    hexray's exception classes and how faults are reported
+ *   guard.c     the fault-safe core: every access to foreign memory
+ *   handlers.c  keeps the fault handler ahead of faulthandler's
+ *   args.c      parsing of addresses and sizes
+ *   memory.c    peek, poke, read, write, is_readable, is_writable
+ *   maps.c      /proc/self/maps: regions() and region_of()
+ *   objects.c   address() and object_at()
+ *   pointer.c   the Pointer type
+ *   internal.c  the only unit that includes CPython's internal headers
+ */
+#ifndef HEXRAY_H
+#define HEXRAY_H
+
+#define PY_SSIZE_T_CLEAN
+#include <Python.h>
+#include <stdint.h>
+
+#if PY_VERSION_HEX < 0x03090000 || PY_VERSION_HEX >= 0x030E0000
+#  error "hexray supports CPython 3.9 to 3.13"
+#endif
+#ifdef Py_GIL_DISABLED
+#  error "hexray does not support free-threaded CPython builds"
+#endif
+#if !defined(__linux__)
+#  error "hexray runs on Linux"
+#endif
+
+#include "guard.h"
+
+/* What 3.10 added to the C API, for 3.9. */
+#if PY_VERSION_HEX < 0x030A0000
+static inline PyObject *
+Py_NewRef(PyObject *obj)
+{
+    Py_INCREF(obj);
+    return obj;
+}
+#endif
+
+/* Cast a METH_FASTCALL (or other) C function to PyCFunction without a
+   -Wcast-function-type warning, as CPython's _PyCFunction_CAST does. */
+#define HX_CFUNC(func) ((PyCFunction)(void (*)(void))(func))
+
+/* errors.c */
+extern PyObject *hx_HexrayError;
+extern PyObject *hx_MemoryFault;
+extern PyObject *hx_InvalidObjectError;
+extern PyObject *hx_NullPointerError;
+extern PyObject *hx_DanglingPointerError;
+int hx_errors_init(PyObject *module);
+PyObject *hx_raise_fault(uintptr_t address, size_t size, hx_access access,
+                         const hx_fault *fault);
+PyObject *hx_raise_invalid_object(uintptr_t address, const char *reason);
+
+/* handlers.c */
+int hx_handlers_init(void);
+PyObject *hx_fault_handler_active(PyObject *module, PyObject *unused);
+
+/* args.c */
+int hx_check_nargs(const char *name, Py_ssize_t nargs,
+                   Py_ssize_t min, Py_ssize_t max);
+int hx_parse_address(PyObject *arg, uintptr_t *address);
+int hx_parse_size(PyObject *arg, size_t *size);
+
+/* memory.c */
+extern PyMethodDef hx_memory_methods[];
+int hx_memory_init(PyObject *module);
+
+/* maps.c */
+extern PyMethodDef hx_maps_methods[];
+int hx_maps_init(PyObject *module);
+
+/* objects.c */
+extern PyMethodDef hx_objects_methods[];
+/* Check that a live object starts at `address`.  Returns 1 if so, 0 if not
+   (with the reason written to `why`); never raises, never faults. */
+int hx_validate_object(uintptr_t address, char *why, size_t why_size);
+
+/* pointer.c */
+int hx_pointer_init(PyObject *module);
+
+/* internal.c: facts only CPython's internal headers know. */
+size_t hx_gc_head_size(void);
+uintptr_t hx_gc_prev_mask(void);
+uintptr_t hx_gc_prev_collecting(void);
+size_t hx_preheader_size(PyTypeObject *type);
+
+#endif /* HEXRAY_H */

@@ -1,0 +1,67 @@
+"""hexray: see and touch the memory under Python objects, safely.
+
+Everything that reads or writes memory runs in hexray's C core, under a
+fault guard: a bad address raises MemoryFault instead of crashing the
+interpreter.
+"""
+
+from hexray import _interpreter
+
+_interpreter.check()
+
+try:
+    from hexray import _hexray
+except ImportError as error:  # built for another interpreter, or not built
+    import sys as _sys
+
+    raise ImportError(
+        "hexray's C core is not built for this interpreter (CPython %s at %s): "
+        "install hexray with this interpreter, e.g. `%s -m pip install hexray`"
+        % (_sys.version.split()[0], _sys.executable, _sys.executable)
+    ) from error
+
+from hexray._hexray import (
+    DanglingPointerError,
+    HexrayError,
+    InvalidObjectError,
+    MemoryFault,
+    NullPointerError,
+    Pointer,
+    Region,
+    address,
+    fault_handler_active,
+    is_readable,
+    is_writable,
+    object_at,
+    peek,
+    poke,
+    ptr,
+    read,
+    region_of,
+    regions,
+    write,
+)
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "DanglingPointerError",
+    "HexrayError",
+    "InvalidObjectError",
+    "MemoryFault",
+    "NullPointerError",
+    "Pointer",
+    "Region",
+    "address",
+    "fault_handler_active",
+    "is_readable",
+    "is_writable",
+    "object_at",
+    "peek",
+    "poke",
+    "ptr",
+    "read",
+    "region_of",
+    "regions",
+    "write",
+]
