@@ -20,8 +20,12 @@
  *   - SA_ONSTACK: faulthandler relies on an alternate stack to report stack
  *     overflows, and a handler in front of it must not take that away.
  *   - A fault with no armed guard in its thread is not ours: it goes to the
- *     handler that was installed before ours, or to the default action, so
- *     crashes elsewhere are reported exactly as they would be without hexray.
+ *     handler ours displaced, or to the default action, so crashes elsewhere
+ *     are reported exactly as they would be without hexray.
+ *   - Installing again over a handler that displaced ours puts that handler
+ *     at the head of a short chain.  If it hands a fault back to us (it
+ *     chains to the handler it displaced, ours), the fault moves on down the
+ *     chain instead of going round in a loop.
  */
 #define _GNU_SOURCE 1
 #include "guard.h"
@@ -48,13 +52,31 @@ typedef struct {
 static __thread guard_t *volatile armed
     __attribute__((tls_model("initial-exec")));
 
-/* The two signals a bad memory access raises, and the handlers that were
-   installed for them before ours.  There are two copies of the saved
-   handlers so that re-installing never rewrites the copy the signal handler
-   may be reading in another thread. */
+/* The two signals a bad memory access raises. */
 static const int fault_signals[2] = {SIGSEGV, SIGBUS};
-static struct sigaction previous[2][2];
-static volatile sig_atomic_t previous_copy;
+
+/* The handlers ours displaced, most recent first: faults that are not ours
+   go to handlers[0]; if that one hands the fault back to us (it chains to
+   the handler it displaced, which is ours), it goes on to handlers[1], and
+   so on, so passing a fault on never loops.  There are two copies so that
+   re-installing never rewrites the copy a signal handler may be reading in
+   another thread. */
+#define CHAIN_LENGTH 8
+typedef struct {
+    struct sigaction handlers[CHAIN_LENGTH];
+    int count;
+} chain_t;
+static chain_t chains[2][2];    /* [copy][SIGSEGV, SIGBUS] */
+static volatile sig_atomic_t chain_copy;
+
+/* While this thread hands a fault on: a local variable's address in the
+   frame that does it, and which handler of the chain it called.  A fault
+   that reaches on_fault() from deeper in the same stack came back to us
+   through that handler. */
+static __thread char *volatile passing_frame
+    __attribute__((tls_model("initial-exec")));
+static __thread volatile int passing_hop
+    __attribute__((tls_model("initial-exec")));
 
 static size_t page_size;
 static uintptr_t lowest_mappable;
@@ -89,31 +111,46 @@ take_default_action(int signo, const siginfo_t *info)
     }
 }
 
-/* Hand a fault that is not ours to the handler installed before ours. */
+/* Hand a fault that is not ours to handler number `hop` of the chain. */
 static void
-pass_on(int signo, siginfo_t *info, void *context)
+pass_on(int signo, siginfo_t *info, void *context, int hop)
 {
-    const struct sigaction *prev = &previous[previous_copy][slot_of(signo)];
+    const chain_t *chain = &chains[chain_copy][slot_of(signo)];
+    const struct sigaction *next;
+    char *outer_frame = passing_frame;
+    int outer_hop = passing_hop;
+    char here;
 
-    if (prev->sa_flags & SA_SIGINFO) {
-        if (prev->sa_sigaction != NULL) {
-            prev->sa_sigaction(signo, info, context);
-            return;
-        }
-    }
-    else if (prev->sa_handler != SIG_DFL && prev->sa_handler != SIG_IGN) {
-        prev->sa_handler(signo);
+    if (hop >= chain->count) {
+        take_default_action(signo, info);
         return;
     }
-    /* SIG_IGN cannot ignore a fault: the kernel would kill the process
-       anyway, so treat it like SIG_DFL. */
-    take_default_action(signo, info);
+    next = &chain->handlers[hop];
+    if ((next->sa_flags & SA_SIGINFO) ? next->sa_sigaction == NULL
+        : (next->sa_handler == SIG_DFL || next->sa_handler == SIG_IGN)) {
+        /* SIG_IGN cannot ignore a fault: the kernel would kill the process
+           anyway, so it means SIG_DFL here too. */
+        take_default_action(signo, info);
+        return;
+    }
+    passing_frame = &here;
+    passing_hop = hop;
+    if (next->sa_flags & SA_SIGINFO) {
+        next->sa_sigaction(signo, info, context);
+    }
+    else {
+        next->sa_handler(signo);
+    }
+    passing_frame = outer_frame;
+    passing_hop = outer_hop;
 }
 
 static void
 on_fault(int signo, siginfo_t *info, void *context)
 {
     guard_t *guard = armed;
+    char here;
+    int hop = 0;
 
     if (guard != NULL) {
         armed = NULL;
@@ -122,7 +159,14 @@ on_fault(int signo, siginfo_t *info, void *context)
         guard->address = (uintptr_t)info->si_addr;
         siglongjmp(guard->env, 1);
     }
-    pass_on(signo, info, context);
+    /* Stacks grow down: deeper than the frame handing a fault on means that
+       handler sent the fault back to us.  A frame left by a handler that
+       jumped away instead of returning is above us and no longer counts. */
+    if (passing_frame != NULL
+        && (uintptr_t)&here < (uintptr_t)passing_frame) {
+        hop = passing_hop + 1;
+    }
+    pass_on(signo, info, context, hop);
 }
 
 
@@ -172,11 +216,22 @@ learn_the_machine(void)
     }
 }
 
+/* Publish a new chain for each signal, then start using it. */
+static void
+publish(const chain_t next[2])
+{
+    int copy = !chain_copy;
+
+    chains[copy][0] = next[0];
+    chains[copy][1] = next[1];
+    chain_copy = copy;
+}
+
 int
 hx_guard_install(void)
 {
     struct sigaction ours, current[2];
-    int next = !previous_copy;
+    chain_t next[2];
     int i;
 
     learn_the_machine();
@@ -188,13 +243,20 @@ hx_guard_install(void)
     if (is_ours(&current[0]) && is_ours(&current[1])) {
         return 0;
     }
-    /* Publish what we will pass faults on to before we start receiving
-       them.  A signal that is already ours keeps its saved handler. */
+    /* The handler we displace comes first in the chain; handlers it may
+       itself pass faults to stay behind it. */
     for (i = 0; i < 2; i++) {
-        previous[next][i] = is_ours(&current[i])
-            ? previous[previous_copy][i] : current[i];
+        next[i] = chains[chain_copy][i];
+        if (!is_ours(&current[i])) {
+            memmove(&next[i].handlers[1], &next[i].handlers[0],
+                    (CHAIN_LENGTH - 1) * sizeof(struct sigaction));
+            next[i].handlers[0] = current[i];
+            if (next[i].count < CHAIN_LENGTH) {
+                next[i].count++;
+            }
+        }
     }
-    previous_copy = next;
+    publish(next);
 
     memset(&ours, 0, sizeof(ours));
     ours.sa_sigaction = on_fault;
@@ -227,14 +289,27 @@ hx_guard_active(void)
 int
 hx_guard_uninstall(void)
 {
+    struct sigaction dfl;
+    chain_t next[2];
     int i;
 
     if (!hx_guard_active()) {
         return 0;
     }
+    memset(&dfl, 0, sizeof(dfl));
+    dfl.sa_handler = SIG_DFL;
+    sigemptyset(&dfl.sa_mask);
     for (i = 0; i < 2; i++) {
-        (void)sigaction(fault_signals[i], &previous[previous_copy][i], NULL);
+        next[i] = chains[chain_copy][i];
+        (void)sigaction(fault_signals[i],
+                        next[i].count > 0 ? &next[i].handlers[0] : &dfl, NULL);
+        if (next[i].count > 0) {
+            memmove(&next[i].handlers[0], &next[i].handlers[1],
+                    (CHAIN_LENGTH - 1) * sizeof(struct sigaction));
+            next[i].count--;
+        }
     }
+    publish(next);
     return 1;
 }
 
@@ -299,6 +374,9 @@ touch_pages(uintptr_t address, size_t n, hx_access access)
 static inline void
 arm(guard_t *guard)
 {
+    /* Code that arms a guard is not inside a signal handler: whatever a
+       handler left behind by jumping away is stale. */
+    passing_frame = NULL;
     armed = guard;
     BARRIER();
 }

@@ -59,6 +59,7 @@ PyObject *hx_raise_invalid_object(uintptr_t address, const char *reason);
 /* handlers.c */
 int hx_handlers_init(void);
 PyObject *hx_fault_handler_active(PyObject *module, PyObject *unused);
+PyObject *hx_restore_fault_handler(PyObject *module, PyObject *unused);
 
 /* args.c */
 int hx_check_nargs(const char *name, Py_ssize_t nargs,

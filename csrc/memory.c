@@ -26,6 +26,10 @@ peek(PyObject *Py_UNUSED(module), PyObject *const *args, Py_ssize_t nargs)
         || hx_parse_size(args[1], &size) < 0) {
         return NULL;
     }
+    /* Before allocating room for a large read, make sure it can succeed. */
+    if (size > hx_page_size() && hx_probe(address, size, HX_READ, &fault) < 0) {
+        return hx_raise_fault(address, size, HX_READ, &fault);
+    }
     result = PyBytes_FromStringAndSize(NULL, (Py_ssize_t)size);
     if (result == NULL) {
         return NULL;

@@ -6,13 +6,22 @@
 PyDoc_STRVAR(fault_handler_active_doc,
 "fault_handler_active()\n--\n\n"
 "Whether hexray's SIGSEGV/SIGBUS handler is the one the kernel calls.\n\n"
-"It is installed when hexray is imported and stays in front of\n"
-"faulthandler's.  A handler installed later from C code displaces it;\n"
-"guarded accesses are then only as safe as that handler's chaining.");
+"It is installed when hexray is imported, and put back in front after\n"
+"faulthandler.enable()/disable() and after every extension module is\n"
+"loaded.  A handler installed later by other means (a thread, a library\n"
+"loaded with ctypes) displaces it until restore_fault_handler().");
+
+PyDoc_STRVAR(restore_fault_handler_doc,
+"restore_fault_handler()\n--\n\n"
+"Put hexray's fault handler back in front of one installed after it.\n\n"
+"The displaced handler keeps receiving every fault that is not hexray's.\n"
+"Returns True if hexray's handler had been displaced.");
 
 static PyMethodDef module_methods[] = {
     {"fault_handler_active", hx_fault_handler_active, METH_NOARGS,
      fault_handler_active_doc},
+    {"restore_fault_handler", hx_restore_fault_handler, METH_NOARGS,
+     restore_fault_handler_doc},
     {NULL, NULL, 0, NULL}
 };
 

@@ -39,6 +39,7 @@ from hexray._hexray import (
     read,
     region_of,
     regions,
+    restore_fault_handler,
     write,
 )
 
@@ -63,5 +64,6 @@ __all__ = [
     "read",
     "region_of",
     "regions",
+    "restore_fault_handler",
     "write",
 ]
