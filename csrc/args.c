@@ -30,13 +30,15 @@ explain_bad_address(PyObject *arg)
 
     if (index == NULL) {
         if (PyErr_ExceptionMatches(PyExc_TypeError)) {
-            PyErr_Format(PyExc_TypeError, "an address must be an int, not %.100s",
+            PyErr_Format(PyExc_TypeError,
+                         "an address must be an int, not %.100s",
                          Py_TYPE(arg)->tp_name);
         }
         return -1;
     }
     zero = PyLong_FromLong(0);
-    negative = zero == NULL ? -1 : PyObject_RichCompareBool(index, zero, Py_LT);
+    negative = zero == NULL ? -1
+                            : PyObject_RichCompareBool(index, zero, Py_LT);
     Py_XDECREF(zero);
     if (negative < 0) {
         Py_DECREF(index);
@@ -55,15 +57,21 @@ explain_bad_address(PyObject *arg)
     return -1;
 }
 
+/* PyLong_AsUnsignedLong reads the digits directly, where
+   PyLong_AsUnsignedLongLong goes through a byte array for every value
+   above 2**30: every address. */
+_Static_assert(sizeof(unsigned long) >= sizeof(uintptr_t),
+               "an unsigned long holds an address");
+
 int
 hx_parse_address(PyObject *arg, uintptr_t *address)
 {
-    unsigned long long value;
+    unsigned long value;
     PyObject *index;
 
     if (PyLong_CheckExact(arg)) {
-        value = PyLong_AsUnsignedLongLong(arg);
-        if (value != (unsigned long long)-1 || !PyErr_Occurred()) {
+        value = PyLong_AsUnsignedLong(arg);
+        if (value != (unsigned long)-1 || !PyErr_Occurred()) {
             *address = (uintptr_t)value;
             return 0;
         }
@@ -75,9 +83,9 @@ hx_parse_address(PyObject *arg, uintptr_t *address)
         PyErr_Clear();
         return explain_bad_address(arg);
     }
-    value = PyLong_AsUnsignedLongLong(index);
+    value = PyLong_AsUnsignedLong(index);
     Py_DECREF(index);
-    if (value == (unsigned long long)-1 && PyErr_Occurred()) {
+    if (value == (unsigned long)-1 && PyErr_Occurred()) {
         PyErr_Clear();
         return explain_bad_address(arg);
     }
@@ -88,12 +96,17 @@ hx_parse_address(PyObject *arg, uintptr_t *address)
 int
 hx_parse_size(PyObject *arg, size_t *size)
 {
-    Py_ssize_t value = PyNumber_AsSsize_t(arg, PyExc_OverflowError);
+    Py_ssize_t value = PyLong_CheckExact(arg)
+        ? PyLong_AsSsize_t(arg) : PyNumber_AsSsize_t(arg, PyExc_OverflowError);
 
     if (value == -1 && PyErr_Occurred()) {
         if (PyErr_ExceptionMatches(PyExc_TypeError)) {
             PyErr_Format(PyExc_TypeError, "a size must be an int, not %.100s",
                          Py_TYPE(arg)->tp_name);
+        }
+        else if (PyErr_ExceptionMatches(PyExc_OverflowError)) {
+            PyErr_Format(PyExc_OverflowError,
+                         "size %R is larger than any memory can be", arg);
         }
         return -1;
     }

@@ -342,21 +342,25 @@ typedef struct {
     void *buffer;           /* COPY_IN: where to; COPY_OUT: where from */
     size_t size;
     volatile int copying;   /* COPY_OUT: every page proved writable */
+    volatile uintptr_t touching;    /* the byte being touched */
 } job_t;
 
-/* Touch one byte in every page of [address, address + n).  A write touch is
+/* Touch one byte in every page of the job's range, in ascending order, so
+   that the first touch to fault is at the first bad byte.  A write touch is
    an atomic OR with zero: it needs write access, as a store does, but
    leaves the byte as it was even if another thread changes it meanwhile. */
 static void
-touch_pages(uintptr_t address, size_t n, hx_access access)
+touch_pages(job_t *job, hx_access access)
 {
-    uintptr_t last = address + (n - 1);
-    uintptr_t at = address;
+    uintptr_t last = job->address + (job->size - 1);
+    uintptr_t at = job->address;
 
     for (;;) {
         volatile unsigned char *byte = (volatile unsigned char *)at;
         uintptr_t next_page;
 
+        job->touching = at;
+        BARRIER();
         if (access == HX_WRITE) {
             (void)__atomic_fetch_or(byte, 0, __ATOMIC_RELAXED);
         }
@@ -397,13 +401,13 @@ perform(job_t *job)
         memcpy(job->buffer, (const void *)job->address, job->size);
         break;
     case COPY_OUT:
-        touch_pages(job->address, job->size, HX_WRITE);
+        touch_pages(job, HX_WRITE);
         job->copying = 1;
         BARRIER();
         memmove((void *)job->address, job->buffer, job->size);
         break;
     case TOUCH:
-        touch_pages(job->address, job->size, job->access);
+        touch_pages(job, job->access);
         break;
     }
 }
@@ -443,14 +447,39 @@ describe(const job_t *job, hx_fault *fault)
     fault->signo = job->guard.signo;
     fault->code = job->guard.code;
     fault->partial = job->copying;
-    /* si_addr means nothing for a general-protection fault (SI_KERNEL: a
-       non-canonical address) or for a signal re-raised by another handler
-       (si_code <= 0); then all we know is where the access started. */
-    if (job->guard.code > 0 && job->guard.code != SI_KERNEL) {
+    if (job->what == TOUCH || (job->what == COPY_OUT && !job->copying)) {
+        /* Touches go in ascending order: this is the first bad byte, even
+           where si_addr says nothing (SI_KERNEL: a non-canonical address;
+           si_code <= 0: re-raised by another handler). */
+        fault->address = job->touching;
+    }
+    else if (job->guard.code > 0 && job->guard.code != SI_KERNEL) {
         fault->address = job->guard.address;
     }
     else {
         fault->address = job->address;
+    }
+}
+
+static int run(job_t *job, hx_fault *fault);
+
+/* A copy faults wherever its loads happen to fault, which need not be the
+   first bad byte of the range: find that one by touching the range in
+   order.  (If the touches all succeed, the memory changed meanwhile and
+   the copy's own fault stands.) */
+static void
+locate_first_bad_byte(const job_t *copy, hx_fault *fault)
+{
+    job_t probe;
+    hx_fault first;
+
+    probe.what = TOUCH;
+    probe.access = HX_READ;
+    probe.address = copy->address;
+    probe.buffer = NULL;
+    probe.size = copy->size;
+    if (run(&probe, &first) < 0) {
+        *fault = first;
     }
 }
 
@@ -465,8 +494,12 @@ run(job_t *job, hx_fault *fault)
         return -1;
     }
     job->copying = 0;
+    job->touching = job->address;
     if (sigsetjmp(job->guard.env, 0) != 0) {
         describe(job, fault);
+        if (job->what == COPY_IN) {
+            locate_first_bad_byte(job, fault);
+        }
         return -1;
     }
     arm(&job->guard);

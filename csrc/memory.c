@@ -27,7 +27,8 @@ peek(PyObject *Py_UNUSED(module), PyObject *const *args, Py_ssize_t nargs)
         return NULL;
     }
     /* Before allocating room for a large read, make sure it can succeed. */
-    if (size > hx_page_size() && hx_probe(address, size, HX_READ, &fault) < 0) {
+    if (size > hx_page_size()
+        && hx_probe(address, size, HX_READ, &fault) < 0) {
         return hx_raise_fault(address, size, HX_READ, &fault);
     }
     result = PyBytes_FromStringAndSize(NULL, (Py_ssize_t)size);
@@ -95,8 +96,12 @@ native_size(int code)
     }
 }
 
-#define DECODE(ctype, convert) \
-    do { ctype v_; memcpy(&v_, raw, sizeof(v_)); return convert(v_); } while (0)
+#define DECODE(ctype, convert)                                      \
+    do {                                                            \
+        ctype v_;                                                   \
+        memcpy(&v_, raw, sizeof(v_));                               \
+        return convert(v_);                                         \
+    } while (0)
 
 static PyObject *
 decode_native(int code, const char *raw)
@@ -166,14 +171,19 @@ compile_format(PyObject *format)
     return entry;
 }
 
-/* A borrowed (struct.Struct, count, size) entry for format. */
+/* A new reference to the (struct.Struct, count, size) entry for format.
+   New, not borrowed: Python code run while it is in use (a value's
+   __index__, an iterator) may evict it from the cache. */
 static PyObject *
 cached_format(PyObject *format)
 {
     PyObject *entry = PyDict_GetItemWithError(format_cache, format);
 
-    if (entry != NULL || PyErr_Occurred()) {
-        return entry;
+    if (entry != NULL) {
+        return Py_NewRef(entry);
+    }
+    if (PyErr_Occurred()) {
+        return NULL;
     }
     entry = compile_format(format);
     if (entry == NULL) {
@@ -186,7 +196,6 @@ cached_format(PyObject *format)
         Py_DECREF(entry);
         return NULL;
     }
-    Py_DECREF(entry);  /* the cache holds it now */
     return entry;
 }
 
@@ -253,14 +262,17 @@ read_value(PyObject *Py_UNUSED(module), PyObject *const *args,
     size = (size_t)PyLong_AsSsize_t(PyTuple_GET_ITEM(entry, 2));
     raw = PyBytes_FromStringAndSize(NULL, (Py_ssize_t)size);
     if (raw == NULL) {
+        Py_DECREF(entry);
         return NULL;
     }
     if (hx_read(PyBytes_AS_STRING(raw), address, size, &fault) < 0) {
         Py_DECREF(raw);
+        Py_DECREF(entry);
         return hx_raise_fault(address, size, HX_READ, &fault);
     }
     values = PyObject_CallMethod(compiled, "unpack", "O", raw);
     Py_DECREF(raw);
+    Py_DECREF(entry);
     if (values == NULL || PyTuple_GET_SIZE(values) != 1) {
         return values;
     }
@@ -303,12 +315,14 @@ write_value(PyObject *Py_UNUSED(module), PyObject *const *args,
         values = PySequence_Tuple(args[2]);
     }
     if (values == NULL) {
+        Py_DECREF(entry);
         return NULL;
     }
     pack = PyObject_GetAttrString(PyTuple_GET_ITEM(entry, 0), "pack");
     packed = pack == NULL ? NULL : PyObject_Call(pack, values, NULL);
     Py_XDECREF(pack);
     Py_DECREF(values);
+    Py_DECREF(entry);
     if (packed == NULL) {
         return NULL;
     }

@@ -9,8 +9,12 @@
  *      block's first word);
  *   3. the type pointer leads to a ready type object whose own type is
  *      `type` or a metaclass, with a plausible size and a readable name;
- *   4. the object's fixed part lies in readable memory;
- *   5. for objects the garbage collector tracks, the collector's doubly
+ *   4. the object lies in readable memory: its fixed part and, for
+ *      variable-size objects, as many items as its size field claims, which
+ *      must be a number memory could hold;
+ *   5. ints, bytes and str keep their invariants (normalised digits, the
+ *      trailing NUL, a valid character kind);
+ *   6. for objects the garbage collector tracks, the collector's doubly
  *      linked list around the object's GC header links back to it, which
  *      interior words of other objects almost never do.
  * What can still fool it is documented in the README: crafted bytes that
@@ -19,12 +23,18 @@
 #include "hexray.h"
 
 #include <string.h>
+#if PY_VERSION_HEX < 0x030B0000
+#  include "longintrepr.h"   /* 3.11+ include it from Python.h */
+#endif
 
 /* More references than pointers fit in the 47-bit user address space of
    x86-64 cannot exist; a larger "count" is a pointer or garbage. */
 #define MAX_REFCOUNT ((uint64_t)1 << (47 - 3))
 
 #define MAX_BASICSIZE (1 << 20)
+
+/* No object can be larger than the 47-bit user address space. */
+#define MAX_EXTENT ((uint64_t)1 << 47)
 
 static int
 refuse(char *why, size_t why_size, const char *format, uintptr_t value)
@@ -108,24 +118,207 @@ read_type(uintptr_t address, PyTypeObject *type, char *why, size_t why_size)
     return 1;
 }
 
+/* Any name will do (classes may be called "" or "a\tb"), but it must be
+   readable memory, as a type's name always is. */
 static int
 check_type_name(const PyTypeObject *type, char *why, size_t why_size)
 {
     char name[256];
     hx_fault fault;
-    long length, i;
 
-    length = hx_read_cstring(name, sizeof(name), (uintptr_t)type->tp_name,
-                             &fault);
-    if (length <= 0) {
+    if (hx_read_cstring(name, sizeof(name), (uintptr_t)type->tp_name,
+                        &fault) < 0) {
         return refuse(why, why_size, "its type's name at 0x%llx cannot be "
                       "read", (uintptr_t)type->tp_name);
     }
-    for (i = 0; i < length; i++) {
-        if ((unsigned char)name[i] < 0x20 || name[i] == 0x7f) {
-            return refuse(why, why_size, "its type's name at 0x%llx is not "
-                          "text", (uintptr_t)type->tp_name);
+    return 1;
+}
+
+#if PY_VERSION_HEX >= 0x030C0000
+#  define LV_TAG_OFFSET offsetof(PyLongObject, long_value.lv_tag)
+_Static_assert(LV_TAG_OFFSET + sizeof(uintptr_t) <= sizeof(PyVarObject),
+               "lv_tag lies where ob_size does");
+#endif
+
+/* The number of digits an int's header claims, and its sign (-1, 0, 1;
+   2 for an impossible sign). */
+static void
+int_shape(const PyVarObject *header, uint64_t *digits, int *sign)
+{
+#if PY_VERSION_HEX >= 0x030C0000
+    uintptr_t tag;
+
+    memcpy(&tag, (const char *)header + LV_TAG_OFFSET, sizeof(tag));
+    *digits = tag >> _PyLong_NON_SIZE_BITS;
+    if ((tag & _PyLong_SIGN_MASK) == _PyLong_SIGN_MASK) {
+        *sign = 2;
+    }
+    else {
+        *sign = 1 - (int)(tag & _PyLong_SIGN_MASK);
+    }
+#else
+    Py_ssize_t size = header->ob_size;
+
+    *digits = size < 0 ? (uint64_t)0 - (uint64_t)size : (uint64_t)size;
+    *sign = size < 0 ? -1 : size > 0;
+#endif
+}
+
+static uint64_t
+item_count(const PyVarObject *header, const PyTypeObject *type)
+{
+    uint64_t digits;
+    int sign;
+
+    if (type->tp_flags & Py_TPFLAGS_LONG_SUBCLASS) {
+        int_shape(header, &digits, &sign);
+        return digits;
+    }
+    return header->ob_size < 0 ? (uint64_t)0 - (uint64_t)header->ob_size
+                               : (uint64_t)header->ob_size;
+}
+
+/* Whether instances of `type` start with a PyVarObject header whose
+   ob_size counts their items.  A non-zero tp_itemsize alone does not say
+   so: from 3.11 frames and generators have one, yet keep a pointer where
+   ob_size would be. */
+static int
+counts_items_in_ob_size(const PyTypeObject *type, uintptr_t type_address)
+{
+    if (type->tp_flags & (Py_TPFLAGS_LONG_SUBCLASS | Py_TPFLAGS_TUPLE_SUBCLASS
+                          | Py_TPFLAGS_BYTES_SUBCLASS
+                          | Py_TPFLAGS_TYPE_SUBCLASS)) {
+        return 1;
+    }
+    return type_address == (uintptr_t)&PyCode_Type;
+}
+
+/* The object's fixed part, and for variable-size objects the items its
+   size field claims, must fit in memory and end in readable memory. */
+static int
+check_extent(uintptr_t address, const PyTypeObject *type,
+             uintptr_t type_address, char *why, size_t why_size)
+{
+    PyVarObject header;
+    uint64_t items, extent = (uint64_t)type->tp_basicsize;
+    uint64_t item_size = (uint64_t)type->tp_itemsize;
+    hx_fault fault;
+
+    if (item_size != 0 && counts_items_in_ob_size(type, type_address)) {
+        if (hx_read(&header, address, sizeof(header), &fault) < 0) {
+            return refuse(why, why_size, "its size field at 0x%llx cannot be "
+                          "read", address + offsetof(PyVarObject, ob_size));
         }
+        items = item_count(&header, type);
+        if (items > (MAX_EXTENT - extent) / item_size) {
+            return refuse(why, why_size, "its size field claims 0x%llx "
+                          "items: more than memory can hold", items);
+        }
+        extent += items * item_size;
+    }
+    if (hx_probe(address, (size_t)extent, HX_READ, &fault) < 0) {
+        return refuse(why, why_size, "an object of its type and size would "
+                      "run into unreadable memory at 0x%llx", fault.address);
+    }
+    return 1;
+}
+
+#if PY_VERSION_HEX >= 0x030C0000
+#  define DIGITS_OFFSET offsetof(PyLongObject, long_value.ob_digit)
+#else
+#  define DIGITS_OFFSET offsetof(PyLongObject, ob_digit)
+#endif
+
+/* An int's sign agrees with its digit count, and its most significant
+   digit is non-zero and below PyLong_BASE (ints are kept normalised). */
+static int
+check_int(uintptr_t address, char *why, size_t why_size)
+{
+    PyVarObject header;
+    uint64_t digits;
+    digit top;
+    int sign;
+    hx_fault fault;
+
+    if (hx_read(&header, address, sizeof(header), &fault) < 0) {
+        return refuse(why, why_size, "its header cannot be read", 0);
+    }
+    int_shape(&header, &digits, &sign);
+    if (sign == 2 || (digits == 0) != (sign == 0)) {
+        return refuse(why, why_size, "as an int, its sign and digit count "
+                      "(0x%llx) disagree", (uintptr_t)digits);
+    }
+    if (digits == 0) {
+        return 1;
+    }
+    if (hx_read(&top, address + DIGITS_OFFSET + (digits - 1) * sizeof(digit),
+                sizeof(top), &fault) < 0
+        || top == 0 || top >= PyLong_BASE) {
+        return refuse(why, why_size, "as an int, its most significant digit "
+                      "is not normalised (digit count 0x%llx)",
+                      (uintptr_t)digits);
+    }
+    return 1;
+}
+
+/* bytes end in a NUL byte after their ob_size bytes. */
+static int
+check_bytes(uintptr_t address, char *why, size_t why_size)
+{
+    PyVarObject header;
+    char last;
+    hx_fault fault;
+
+    if (hx_read(&header, address, sizeof(header), &fault) < 0
+        || header.ob_size < 0
+        || hx_read(&last, address + offsetof(PyBytesObject, ob_sval)
+                   + (uintptr_t)header.ob_size, 1, &fault) < 0
+        || last != '\0') {
+        return refuse(why, why_size, "as bytes, its contents are not followed "
+                      "by the NUL byte bytes objects always have", 0);
+    }
+    return 1;
+}
+
+/* A str's state names a real character kind, and 'ascii' implies the
+   one-byte kind. */
+static int
+check_str(uintptr_t address, char *why, size_t why_size)
+{
+    PyASCIIObject head;
+    unsigned int kind;
+    hx_fault fault;
+
+    if (hx_read(&head, address, sizeof(head), &fault) < 0) {
+        return refuse(why, why_size, "its header cannot be read", 0);
+    }
+    kind = head.state.kind;
+    if (head.length < 0
+        || (kind != PyUnicode_1BYTE_KIND && kind != PyUnicode_2BYTE_KIND
+            && kind != PyUnicode_4BYTE_KIND
+#if PY_VERSION_HEX < 0x030C0000
+            && !(kind == 0 && !head.state.ready)   /* not yet ready */
+#endif
+            )
+        || (head.state.ascii && kind != PyUnicode_1BYTE_KIND)) {
+        return refuse(why, why_size, "as a str, its length or state bits "
+                      "are impossible (kind %llu)", kind);
+    }
+    return 1;
+}
+
+static int
+check_invariants(uintptr_t address, const PyTypeObject *type, char *why,
+                 size_t why_size)
+{
+    if (type->tp_flags & Py_TPFLAGS_LONG_SUBCLASS) {
+        return check_int(address, why, why_size);
+    }
+    if (type->tp_flags & Py_TPFLAGS_BYTES_SUBCLASS) {
+        return check_bytes(address, why, why_size);
+    }
+    if (type->tp_flags & Py_TPFLAGS_UNICODE_SUBCLASS) {
+        return check_str(address, why, why_size);
     }
     return 1;
 }
@@ -218,9 +411,10 @@ hx_validate_object(uintptr_t address, char *why, size_t why_size)
         || !check_type_name(&type, why, why_size)) {
         return 0;
     }
-    if (hx_probe(address, (size_t)type.tp_basicsize, HX_READ, &fault) < 0) {
-        return refuse(why, why_size, "an object of its type would run into "
-                      "unreadable memory at 0x%llx", fault.address);
+    if (!check_extent(address, &type, (uintptr_t)Py_TYPE(&header), why,
+                      why_size)
+        || !check_invariants(address, &type, why, why_size)) {
+        return 0;
     }
     gc = has_gc_header(address, &type);
     if (gc == 1 && !check_gc_links(address, why, why_size)) {

@@ -71,10 +71,13 @@ target_of(PointerObject *self)
     }
     target = weak_target(self->weak);
     if (target == NULL) {
+        char where[32];
+
+        PyOS_snprintf(where, sizeof(where), "0x%llx",
+                      (unsigned long long)self->address);
         PyErr_Format(hx_DanglingPointerError,
-                     "the %U object at 0x%llx this weak pointer pointed to "
-                     "no longer exists", self->type_name,
-                     (unsigned long long)self->address);
+                     "the %U object at %s this weak pointer pointed to no "
+                     "longer exists", self->type_name, where);
     }
     return target;
 }
@@ -110,8 +113,9 @@ point_at(PointerObject *self, PyObject *obj, int weak)
         if (PyErr_ExceptionMatches(PyExc_TypeError)) {
             PyErr_Clear();
             PyErr_Format(PyExc_TypeError,
-                         "cannot make a weak pointer to a %.100s object: its "
-                         "type does not support weak references.  Use "
+                         "cannot make a weak pointer to an object of type "
+                         "%.100s: the type does not support weak references.  "
+                         "Use "
                          "ptr(obj) for a strong pointer, or "
                          "hexray.address(obj) for the bare address",
                          Py_TYPE(obj)->tp_name);
@@ -173,11 +177,15 @@ static void
 Pointer_dealloc(PointerObject *self)
 {
     PyObject_GC_UnTrack(self);
+    /* A long chain of pointers to pointers is freed iteratively, as long
+       chains of tuples are, instead of one C stack frame per link. */
+    Py_TRASHCAN_BEGIN(self, Pointer_dealloc)
     if (self->weakreflist != NULL) {
         PyObject_ClearWeakRefs((PyObject *)self);
     }
     forget_target(self);
     Py_TYPE(self)->tp_free((PyObject *)self);
+    Py_TRASHCAN_END
 }
 
 PyDoc_STRVAR(deref_doc,
@@ -251,7 +259,8 @@ Pointer_hash(PointerObject *self)
 {
     /* Rotate away the alignment bits, as CPython hashes pointers. */
     size_t bits = (size_t)self->address;
-    Py_hash_t hash = (Py_hash_t)((bits >> 4) | (bits << (8 * sizeof(bits) - 4)));
+    Py_hash_t hash = (Py_hash_t)((bits >> 4)
+                                 | (bits << (8 * sizeof(bits) - 4)));
     return hash == -1 ? -2 : hash;
 }
 
@@ -259,6 +268,7 @@ static PyObject *
 Pointer_repr(PointerObject *self)
 {
     const char *kind = "";
+    char where[32];
     PyObject *name, *repr;
 
     if (self->target == NULL && self->weak == NULL) {
@@ -274,8 +284,11 @@ Pointer_repr(PointerObject *self)
             return NULL;
         }
     }
-    repr = PyUnicode_FromFormat("<hexray.Pointer %sto %U at 0x%llx>", kind,
-                                name, (unsigned long long)self->address);
+    /* PyUnicode_FromFormat() knows no %llx before 3.12. */
+    PyOS_snprintf(where, sizeof(where), "0x%llx",
+                  (unsigned long long)self->address);
+    repr = PyUnicode_FromFormat("<hexray.Pointer %sto %U at %s>", kind, name,
+                                where);
     Py_DECREF(name);
     return repr;
 }

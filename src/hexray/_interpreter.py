@@ -1,14 +1,20 @@
-"""Which interpreters hexray runs on, and a clear refusal for the others."""
+"""Which interpreters hexray runs on, and a clear refusal for the others.
 
-from __future__ import annotations
+This file and hexray/__init__.py must stay readable by any Python 3, so that
+an old interpreter gets this refusal rather than a SyntaxError.
+"""
 
 import sys
 
 SUPPORTED = ((3, 9), (3, 13))
 
 
-def refusal(implementation: str, version: tuple, gil_disabled: bool) -> str | None:
-    """Why hexray cannot run on this interpreter, or None if it can."""
+def refusal(implementation, version, gil_disabled):
+    """Why hexray cannot run on this interpreter (a str), or None if it can.
+
+    implementation is sys.implementation.name, version a tuple such as
+    sys.version_info, gil_disabled whether this is a free-threaded build.
+    """
     if implementation != "cpython":
         return (
             "hexray reads CPython's own object layouts and runs only on CPython "
@@ -28,7 +34,7 @@ def refusal(implementation: str, version: tuple, gil_disabled: bool) -> str | No
     return None
 
 
-def check() -> None:
+def check():
     """Raise ImportError unless hexray can run on the running interpreter."""
     gil_disabled = False
     if sys.version_info >= (3, 13):
