@@ -10,7 +10,10 @@
  *   maps.c      /proc/self/maps: regions() and region_of()
  *   objects.c   address() and object_at()
  *   pointer.c   the Pointer type
- *   internal.c  the only unit that includes CPython's internal headers
+ *   layout*.c   layouts of objects, field by field (see layout.h)
+ *   render.c    annotated dumps of layouts
+ *   internal*.c the only units that include CPython's internal headers
+ *   private.h   structs private to CPython's .c files, declared once
  */
 #ifndef HEXRAY_H
 #define HEXRAY_H
@@ -74,6 +77,8 @@ int hx_memory_init(PyObject *module);
 /* maps.c */
 extern PyMethodDef hx_maps_methods[];
 int hx_maps_init(PyObject *module);
+/* The Region holding address, or None (new references). */
+PyObject *hx_region_of(uintptr_t address);
 
 /* objects.c */
 extern PyMethodDef hx_objects_methods[];
@@ -86,8 +91,15 @@ int hx_pointer_init(PyObject *module);
 
 /* internal.c: facts only CPython's internal headers know. */
 size_t hx_gc_head_size(void);
+size_t hx_gc_next_offset(void);
+size_t hx_gc_prev_offset(void);
 uintptr_t hx_gc_prev_mask(void);
 uintptr_t hx_gc_prev_collecting(void);
+uintptr_t hx_gc_prev_finalized(void);
 size_t hx_preheader_size(PyTypeObject *type);
+Py_ssize_t hx_managed_dict_offset(void);
+Py_ssize_t hx_managed_values_offset(void);
+Py_ssize_t hx_managed_weakref_offset(void);
+Py_ssize_t hx_inline_values_offset(void);
 
 #endif /* HEXRAY_H */

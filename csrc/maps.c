@@ -285,19 +285,11 @@ match_region(const mapping_t *m, const char *executable, void *context)
     return search->found == NULL ? -1 : 1;
 }
 
-PyDoc_STRVAR(region_of_doc,
-"region_of(address, /)\n--\n\n"
-"The hexray.Region that holds address, or None if no mapping does.");
-
-static PyObject *
-region_of(PyObject *Py_UNUSED(module), PyObject *arg)
+PyObject *
+hx_region_of(uintptr_t address)
 {
-    uintptr_t address;
     search_t search = {0, NULL};
 
-    if (hx_parse_address(arg, &address) < 0) {
-        return NULL;
-    }
     search.address = address;
     if (each_mapping(match_region, &search) < 0) {
         return NULL;
@@ -306,6 +298,21 @@ region_of(PyObject *Py_UNUSED(module), PyObject *arg)
         Py_RETURN_NONE;
     }
     return search.found;
+}
+
+PyDoc_STRVAR(region_of_doc,
+"region_of(address, /)\n--\n\n"
+"The hexray.Region that holds address, or None if no mapping does.");
+
+static PyObject *
+region_of(PyObject *Py_UNUSED(module), PyObject *arg)
+{
+    uintptr_t address;
+
+    if (hx_parse_address(arg, &address) < 0) {
+        return NULL;
+    }
+    return hx_region_of(address);
 }
 
 int

@@ -1,5 +1,6 @@
 /* module.c - hexray._hexray: initialisation and the interpreter check. */
 #include "hexray.h"
+#include "layout.h"
 
 #include <stdlib.h>
 
@@ -83,11 +84,13 @@ PyInit__hexray(void)
         || hx_memory_init(module) < 0
         || hx_maps_init(module) < 0
         || hx_pointer_init(module) < 0
+        || hx_layout_init(module) < 0
         || hx_handlers_init() < 0
         || add_constants(module) < 0
         || PyModule_AddFunctions(module, hx_memory_methods) < 0
         || PyModule_AddFunctions(module, hx_maps_methods) < 0
         || PyModule_AddFunctions(module, hx_objects_methods) < 0
+        || PyModule_AddFunctions(module, hx_layout_methods) < 0
         || PyModule_AddFunctions(module, module_methods) < 0) {
         Py_DECREF(module);
         return NULL;

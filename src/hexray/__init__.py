@@ -22,6 +22,8 @@ except ImportError as error:  # built for another interpreter, or not built
 
 from hexray._hexray import (
     DanglingPointerError,
+    Field,
+    Layout,
     HexrayError,
     InvalidObjectError,
     MemoryFault,
@@ -32,6 +34,8 @@ from hexray._hexray import (
     fault_handler_active,
     is_readable,
     is_writable,
+    layout,
+    layout_at,
     object_at,
     peek,
     poke,
@@ -40,13 +44,17 @@ from hexray._hexray import (
     region_of,
     regions,
     restore_fault_handler,
+    schema,
     write,
 )
+from hexray._dump import dump, dumps
 
 __version__ = "0.1.0"
 
 __all__ = [
     "DanglingPointerError",
+    "Field",
+    "Layout",
     "HexrayError",
     "InvalidObjectError",
     "MemoryFault",
@@ -57,6 +65,10 @@ __all__ = [
     "fault_handler_active",
     "is_readable",
     "is_writable",
+    "dump",
+    "dumps",
+    "layout",
+    "layout_at",
     "object_at",
     "peek",
     "poke",
@@ -65,5 +77,6 @@ __all__ = [
     "region_of",
     "regions",
     "restore_fault_handler",
+    "schema",
     "write",
 ]

@@ -1,0 +1,5 @@
+"""python -m hexray: the same as the hexray command."""
+
+from hexray.cli import main
+
+main()

@@ -1,0 +1,118 @@
+"""dump() and dumps(): annotated hexdumps of objects, and what they point to.
+
+The layouts and their text come from the C core (Layout.render); this module
+only decides which layouts to show, and in which format.
+"""
+
+import json
+import os
+import sys
+from collections import deque
+
+from hexray._hexray import HexrayError, layout, layout_at
+
+_MISSING = object()
+
+#: At most this many layouts are shown when following pointers.
+FOLLOW_LIMIT = 64
+
+
+def _root(obj, address, size):
+    if address is None:
+        if obj is _MISSING:
+            raise TypeError("dump() needs an object, or address=")
+        return layout(obj)
+    if obj is not _MISSING:
+        raise TypeError("dump() takes an object or address=, not both")
+    return layout_at(address) if size is None else layout_at(address, size)
+
+
+def _reachable(root, depth, limit):
+    """The root, then what it points to, breadth first.
+
+    Blocks an object owns (a list's item array, a dict's keys) belong to
+    the object: following into them costs no depth.  Each step to another
+    object costs one.  ob_type and other on-request pointers are skipped.
+    """
+    found = [root]
+    if depth <= 0:
+        return found, 0
+    seen = {(root.address, root.kind)}
+    queue = deque([(root, 0)])
+    skipped = 0
+    while queue:
+        current, hops = queue.popleft()
+        for field in current.fields:
+            if field.follows is None or field.on_request or not field.pointer:
+                continue
+            cost = hops + 1 if field.follows == "object" else hops
+            key = (field.pointer, "object" if field.follows == "object"
+                   else "block")
+            if cost > depth or key in seen:
+                continue
+            seen.add(key)
+            if len(found) >= limit:
+                skipped += 1
+                continue
+            try:
+                target = field.follow()
+            except HexrayError:
+                continue    # a pointer the memory does not back: not shown
+            found.append(target)
+            queue.append((target, cost))
+    return found, skipped
+
+
+def dumps(obj=_MISSING, *, address=None, size=None, follow=False,
+          depth=None, bytes=False, color=False, format="text", rows=64,
+          limit=FOLLOW_LIMIT):
+    """The annotated hexdump of obj (or of the memory at address), as text.
+
+    follow=True also dumps what obj points to: the blocks it owns (a list's
+    item array, a dict's keys and values, a string's data) and the objects
+    they hold.  depth=N follows N steps from object to object instead.
+    bytes=True shows 16 single bytes per row instead of 8-byte words.
+    format="json" gives the layouts as JSON.  rows limits the rows of each
+    dump (None: all); limit, the number of layouts.
+    """
+    root = _root(obj, address, size)
+    if depth is None:
+        depth = 1 if follow else 0
+    layouts, skipped = _reachable(root, depth, limit)
+    if format == "json":
+        document = root.to_dict()
+        if len(layouts) > 1 or skipped:
+            document["followed"] = [each.to_dict() for each in layouts[1:]]
+            document["not_shown"] = skipped
+        return json.dumps(document, indent=2)
+    if format != "text":
+        raise ValueError("format must be 'text' or 'json', not %r" % (format,))
+    text = "\n".join(each.render(bytes=bytes, color=color, rows=rows)
+                     for each in layouts)
+    if skipped:
+        text += "\n... %d more layouts not shown (limit=%d)\n" % (skipped, limit)
+    return text
+
+
+def _wants_color(file):
+    if os.environ.get("NO_COLOR"):
+        return False
+    isatty = getattr(file, "isatty", None)
+    return bool(isatty and isatty())
+
+
+def dump(obj=_MISSING, *, address=None, size=None, follow=False, depth=None,
+         bytes=False, color=None, format="text", rows=64, limit=FOLLOW_LIMIT,
+         file=None):
+    """Print the annotated hexdump of obj (or of the memory at address).
+
+    Takes the arguments of dumps(), and file (default sys.stdout).  color
+    defaults to whether file is a terminal (and NO_COLOR is not set).
+    """
+    file = sys.stdout if file is None else file
+    if color is None:
+        color = format == "text" and _wants_color(file)
+    text = dumps(obj, address=address, size=size, follow=follow, depth=depth,
+                 bytes=bytes, color=color, format=format, rows=rows,
+                 limit=limit)
+    file.write(text if text.endswith("\n") else text + "\n")
