@@ -13,6 +13,9 @@
 #if PY_VERSION_HEX < 0x030C0000
 #  include "structmember.h"     /* PyMemberDef; in Python.h from 3.12 */
 #endif
+#if PY_VERSION_HEX < 0x030B0000
+#  include "frameobject.h"      /* PyFrame_Type; in Python.h from 3.11 */
+#endif
 
 /* Bytes shown of memory that holds no object, unless asked for more. */
 #define RAW_DEFAULT_SIZE 64
@@ -187,42 +190,6 @@ describe_gc_header(hx_builder *b)
     return next == NULL || prev == NULL ? -1 : 0;
 }
 
-/* The two words 3.11+ put before the GC header of instances whose type
-   manages their __dict__ (and from 3.12, their weak references). */
-static int
-describe_managed_words(hx_builder *b)
-{
-    Py_ssize_t dict = hx_managed_dict_offset();
-    Py_ssize_t values = hx_managed_values_offset();
-    Py_ssize_t weakref = hx_managed_weakref_offset();
-    const Py_ssize_t word = sizeof(PyObject *);
-
-    if (values != 0
-        && hx_add(b, values, word, "values", "PyDictValues *", HX_V_ADDRESS,
-                  "the attribute values, until the __dict__ is made") == NULL) {
-        return -1;
-    }
-    if (weakref != 0
-        && hx_add(b, weakref, word, "weakreflist", "PyObject *",
-                  HX_V_OBJECT, "managed weak reference list") == NULL) {
-        return -1;
-    }
-#if PY_VERSION_HEX >= 0x030C0000 && PY_VERSION_HEX < 0x030D0000
-    if (hx_add(b, dict, word, "dict_or_values", "PyDictOrValues",
-               HX_V_ADDRESS, "the __dict__, or with the low bit set, its "
-               "values (pointer + 1)") == NULL) {
-        return -1;
-    }
-#else
-    if (dict != 0
-        && hx_add(b, dict, word, "dict", "PyObject *", HX_V_OBJECT,
-                  "the managed __dict__, once it is made") == NULL) {
-        return -1;
-    }
-#endif
-    return 0;
-}
-
 static int
 describe_preheader(hx_builder *b)
 {
@@ -234,7 +201,7 @@ describe_preheader(hx_builder *b)
     }
     if (before > (PyType_HasFeature(b->type, Py_TPFLAGS_HAVE_GC)
                   ? hx_gc_head_size() : 0)) {
-        return describe_managed_words(b);
+        return hx_describe_managed(b);
     }
     return 0;
 }
@@ -357,19 +324,63 @@ hx_describe_extras(hx_builder *b, Py_ssize_t base_size)
 /* ----------------------------------------------------------------------
    Which describer */
 
+static int
+is_exactly(PyTypeObject *type, PyObject *singleton)
+{
+    return type == Py_TYPE(singleton);
+}
+
 static hx_describe_fn
 describer_for(PyTypeObject *type)
 {
-    if (PyType_HasFeature(type, Py_TPFLAGS_LONG_SUBCLASS)) {
-        return hx_describe_int;
+    static const struct {
+        unsigned long flag;
+        hx_describe_fn describe;
+    } by_flag[] = {
+        {Py_TPFLAGS_LONG_SUBCLASS, hx_describe_int},
+        {Py_TPFLAGS_UNICODE_SUBCLASS, hx_describe_str},
+        {Py_TPFLAGS_BYTES_SUBCLASS, hx_describe_bytes},
+        {Py_TPFLAGS_TUPLE_SUBCLASS, hx_describe_tuple},
+        {Py_TPFLAGS_LIST_SUBCLASS, hx_describe_list},
+        {Py_TPFLAGS_DICT_SUBCLASS, hx_describe_dict},
+        {Py_TPFLAGS_TYPE_SUBCLASS, hx_describe_type},
+    };
+    static const struct {
+        PyTypeObject *base;
+        hx_describe_fn describe;
+    } by_base[] = {
+        {&PyFloat_Type, hx_describe_float},
+        {&PyComplex_Type, hx_describe_complex},
+        {&PyByteArray_Type, hx_describe_bytearray},
+        {&PySet_Type, hx_describe_set},
+        {&PyFrozenSet_Type, hx_describe_set},
+        {&PyRange_Type, hx_describe_range},
+        {&PySlice_Type, hx_describe_slice},
+        {&PyFunction_Type, hx_describe_function},
+        {&PyCode_Type, hx_describe_code},
+        {&PyFrame_Type, hx_describe_frame},
+        {&PyModule_Type, hx_describe_module},
+    };
+    size_t i;
+
+    for (i = 0; i < Py_ARRAY_LENGTH(by_flag); i++) {
+        if (PyType_HasFeature(type, by_flag[i].flag)) {
+            return by_flag[i].describe;
+        }
     }
-    if (PyType_IsSubtype(type, &PyFloat_Type)) {
-        return hx_describe_float;
+    for (i = 0; i < Py_ARRAY_LENGTH(by_base); i++) {
+        if (PyType_IsSubtype(type, by_base[i].base)) {
+            return by_base[i].describe;
+        }
     }
-    if (PyType_IsSubtype(type, &PyComplex_Type)) {
-        return hx_describe_complex;
+    if (hx_is_array_type(type)) {
+        return hx_describe_array;
     }
-    return hx_describe_generic;
+    if (is_exactly(type, Py_None) || is_exactly(type, Py_Ellipsis)
+        || is_exactly(type, Py_NotImplemented)) {
+        return hx_describe_singleton;
+    }
+    return hx_describe_instance;
 }
 
 /* Describe the object at b->address (or a type's schema) into b. */

@@ -116,13 +116,48 @@ int hx_describe_header(hx_builder *b, int with_ob_size);
    members, the __dict__ and __weakref__ slots, and unnamed bytes. */
 int hx_describe_extras(hx_builder *b, Py_ssize_t base_size);
 
+/* The words 3.11+ put before the GC header of instances whose type
+   manages their __dict__ (and from 3.12, their weak references); called by
+   hx_describe_header when the type's pre-header has them. */
+int hx_describe_managed(hx_builder *b);
+
 /* The describers of each family of objects (layout_*.c).  Each describes
    an instance at b->address of type b->type, or with b->schema set, the
    fixed fields of the type alone. */
+
+/* layout_numbers.c */
 int hx_describe_int(hx_builder *b);
 int hx_describe_float(hx_builder *b);
 int hx_describe_complex(hx_builder *b);
 int hx_describe_generic(hx_builder *b);
+
+/* layout_text.c */
+int hx_describe_str(hx_builder *b);
+int hx_describe_bytes(hx_builder *b);
+int hx_describe_bytearray(hx_builder *b);
+
+/* layout_containers.c */
+int hx_describe_tuple(hx_builder *b);
+int hx_describe_list(hx_builder *b);
+int hx_describe_dict(hx_builder *b);
+int hx_describe_set(hx_builder *b);
+
+/* layout_misc.c */
+int hx_is_array_type(PyTypeObject *type);  /* array.array or a subclass */
+int hx_describe_array(hx_builder *b);
+int hx_describe_range(hx_builder *b);
+int hx_describe_slice(hx_builder *b);
+int hx_describe_module(hx_builder *b);
+int hx_describe_singleton(hx_builder *b);  /* None, Ellipsis, ... */
+
+/* layout_types.c */
+int hx_describe_type(hx_builder *b);       /* type objects */
+int hx_describe_instance(hx_builder *b);   /* anything else */
+
+/* layout_code.c */
+int hx_describe_function(hx_builder *b);
+int hx_describe_code(hx_builder *b);
+int hx_describe_frame(hx_builder *b);
 
 /* At most this many items of a block are described, one field each; one
    more field summarises the rest. */

@@ -36,8 +36,8 @@ describe_int_size(hx_builder *b, Py_ssize_t *digits)
                         "uintptr_t", HX_V_UINT,
                         "digit count << 3 | sign (0: positive, 1: zero, "
                         "2: negative)");
-    if (size == NULL || (!b->schema
-                         && hx_fetch(b, size->offset, &tag, sizeof(tag)) < 0)) {
+    if (size == NULL
+        || (!b->schema && hx_fetch(b, size->offset, &tag, sizeof(tag)) < 0)) {
         return -1;
     }
     *digits = (Py_ssize_t)(tag >> _PyLong_NON_SIZE_BITS);

@@ -1,9 +1,9 @@
 /* render.c - the annotated dump of a Layout.
  *
- *   int at 0x7f2a3c0591b0: 28 bytes
- *     offset  address         word (little-endian)  ascii     field
- *         +0  0x7f2a3c0591b0  0x0000000000000003    ........  ob_refcnt = 3  (...)
- *         +8  0x7f2a3c0591b8  0x00007f2a3c98b620     .<*...  ob_type = <class 'int'>  (...)
+ *   int object at 0x7f2a3c0591b0: 28 bytes
+ *      offset  address         8-byte word         ascii     field
+ *          +0  0x7f2a3c0591b0  0x0000000000000003  ........  ob_refcnt = 3
+ *          +8  0x7f2a3c0591b8  0x00007f2a3c98b620   .<*....  ob_type = ...
  *
  * Each row shows one 8-byte word (16 single bytes in byte mode); every
  * field that starts in the row gets a line of its own beside it.  Text is
