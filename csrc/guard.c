@@ -19,13 +19,19 @@
  *     reached us through another handler that blocked it.
  *   - SA_ONSTACK: faulthandler relies on an alternate stack to report stack
  *     overflows, and a handler in front of it must not take that away.
- *   - A fault with no armed guard in its thread is not ours: it goes to the
- *     handler ours displaced, or to the default action, so crashes elsewhere
- *     are reported exactly as they would be without hexray.
- *   - Installing again over a handler that displaced ours puts that handler
- *     at the head of a short chain.  If it hands a fault back to us (it
- *     chains to the handler it displaced, ours), the fault moves on down the
- *     chain instead of going round in a loop.
+ *   - A fault with no armed guard in its thread is not ours.  on_fault()
+ *     steps aside: it puts the handler it displaced back in its place (or
+ *     the default action) and returns, so the instruction faults again and
+ *     the kernel delivers the fault to that handler, with that handler's
+ *     own flags, mask and stack: crashes elsewhere are reported exactly as
+ *     they would be without hexray, and handlers that recover from their
+ *     own faults keep doing so.  The next guarded access sees that hexray
+ *     stepped aside (a plain load) and puts its handler back in front.
+ *   - The handlers hexray displaced form a short chain, the most recent
+ *     first.  If the one it stepped aside for hands the fault back to
+ *     hexray's handler (it chains to the handler it displaced, which was
+ *     hexray's), hexray steps aside once more, for the next one: the fault
+ *     moves down the chain and never goes round in a loop.
  */
 #define _GNU_SOURCE 1
 #include "guard.h"
@@ -55,12 +61,9 @@ static __thread guard_t *volatile armed
 /* The two signals a bad memory access raises. */
 static const int fault_signals[2] = {SIGSEGV, SIGBUS};
 
-/* The handlers ours displaced, most recent first: faults that are not ours
-   go to handlers[0]; if that one hands the fault back to us (it chains to
-   the handler it displaced, which is ours), it goes on to handlers[1], and
-   so on, so passing a fault on never loops.  There are two copies so that
-   re-installing never rewrites the copy a signal handler may be reading in
-   another thread. */
+/* The handlers ours displaced, most recent first.  There are two copies so
+   that re-installing never rewrites the copy a signal handler may be
+   reading in another thread. */
 #define CHAIN_LENGTH 8
 typedef struct {
     struct sigaction handlers[CHAIN_LENGTH];
@@ -69,14 +72,9 @@ typedef struct {
 static chain_t chains[2][2];    /* [copy][SIGSEGV, SIGBUS] */
 static volatile sig_atomic_t chain_copy;
 
-/* While this thread hands a fault on: a local variable's address in the
-   frame that does it, and which handler of the chain it called.  A fault
-   that reaches on_fault() from deeper in the same stack came back to us
-   through that handler. */
-static __thread char *volatile passing_frame
-    __attribute__((tls_model("initial-exec")));
-static __thread volatile int passing_hop
-    __attribute__((tls_model("initial-exec")));
+/* Per signal: 0 while hexray's handler is in front; k after it stepped
+   aside for handler k - 1 of the chain (k - 1 == count: the default). */
+static volatile sig_atomic_t stepped_aside[2];
 
 static size_t page_size;
 static uintptr_t lowest_mappable;
@@ -93,65 +91,43 @@ slot_of(int signo)
     return signo == SIGBUS ? 1 : 0;
 }
 
-/* No handler was installed before ours: restore the default action.  A
-   fault then repeats when we return and kills the process as it would have
-   without hexray; a signal that was sent (kill, raise) does not repeat, so
-   it is sent again. */
 static void
-take_default_action(int signo, const siginfo_t *info)
+set_default(struct sigaction *action)
 {
-    struct sigaction dfl;
+    memset(action, 0, sizeof(*action));
+    action->sa_handler = SIG_DFL;
+    sigemptyset(&action->sa_mask);
+}
 
-    memset(&dfl, 0, sizeof(dfl));
-    dfl.sa_handler = SIG_DFL;
-    sigemptyset(&dfl.sa_mask);
-    (void)sigaction(signo, &dfl, NULL);
+/* Put handler `hop` of the chain (the default action past its end) in
+   hexray's place, for a fault that is not ours.  When the handler returns,
+   the faulting instruction runs again and the kernel delivers the fault to
+   that handler itself.  A signal that was sent (kill, raise) does not
+   repeat by itself, so it is sent again. */
+static void
+step_aside(int signo, const siginfo_t *info, int hop)
+{
+    const chain_t *chain = &chains[chain_copy][slot_of(signo)];
+    struct sigaction dfl;
+    const struct sigaction *next = &dfl;
+
+    set_default(&dfl);
+    if (hop < chain->count) {
+        next = &chain->handlers[hop];
+    }
+    stepped_aside[slot_of(signo)] = hop + 1;
+    (void)sigaction(signo, next, NULL);
     if (info->si_code <= 0) {
         (void)raise(signo);
     }
-}
-
-/* Hand a fault that is not ours to handler number `hop` of the chain. */
-static void
-pass_on(int signo, siginfo_t *info, void *context, int hop)
-{
-    const chain_t *chain = &chains[chain_copy][slot_of(signo)];
-    const struct sigaction *next;
-    char *outer_frame = passing_frame;
-    int outer_hop = passing_hop;
-    char here;
-
-    if (hop >= chain->count) {
-        take_default_action(signo, info);
-        return;
-    }
-    next = &chain->handlers[hop];
-    if ((next->sa_flags & SA_SIGINFO) ? next->sa_sigaction == NULL
-        : (next->sa_handler == SIG_DFL || next->sa_handler == SIG_IGN)) {
-        /* SIG_IGN cannot ignore a fault: the kernel would kill the process
-           anyway, so it means SIG_DFL here too. */
-        take_default_action(signo, info);
-        return;
-    }
-    passing_frame = &here;
-    passing_hop = hop;
-    if (next->sa_flags & SA_SIGINFO) {
-        next->sa_sigaction(signo, info, context);
-    }
-    else {
-        next->sa_handler(signo);
-    }
-    passing_frame = outer_frame;
-    passing_hop = outer_hop;
 }
 
 static void
 on_fault(int signo, siginfo_t *info, void *context)
 {
     guard_t *guard = armed;
-    char here;
-    int hop = 0;
 
+    (void)context;
     if (guard != NULL) {
         armed = NULL;
         guard->signo = signo;
@@ -159,14 +135,9 @@ on_fault(int signo, siginfo_t *info, void *context)
         guard->address = (uintptr_t)info->si_addr;
         siglongjmp(guard->env, 1);
     }
-    /* Stacks grow down: deeper than the frame handing a fault on means that
-       handler sent the fault back to us.  A frame left by a handler that
-       jumped away instead of returning is above us and no longer counts. */
-    if (passing_frame != NULL
-        && (uintptr_t)&here < (uintptr_t)passing_frame) {
-        hop = passing_hop + 1;
-    }
-    pass_on(signo, info, context, hop);
+    /* Called although hexray stepped aside: the handler it stepped aside
+       for passed the fault back.  Go on to the next one. */
+    step_aside(signo, info, stepped_aside[slot_of(signo)]);
 }
 
 
@@ -227,27 +198,58 @@ publish(const chain_t next[2])
     chain_copy = copy;
 }
 
+static int
+same_handler(const struct sigaction *a, const struct sigaction *b)
+{
+    if ((a->sa_flags & SA_SIGINFO) != (b->sa_flags & SA_SIGINFO)) {
+        return 0;
+    }
+    return (a->sa_flags & SA_SIGINFO) ? a->sa_sigaction == b->sa_sigaction
+                                      : a->sa_handler == b->sa_handler;
+}
+
+/* Whether `current` is the handler hexray stepped aside for on signal i. */
+static int
+stepped_aside_for(int i, const struct sigaction *current)
+{
+    const chain_t *chain = &chains[chain_copy][i];
+    int hop = (int)stepped_aside[i] - 1;
+    struct sigaction dfl;
+
+    if (hop < 0) {
+        return 0;
+    }
+    if (hop >= chain->count) {
+        set_default(&dfl);
+        return same_handler(current, &dfl);
+    }
+    return same_handler(current, &chain->handlers[hop]);
+}
+
 int
 hx_guard_install(void)
 {
     struct sigaction ours, current[2];
     chain_t next[2];
-    int i;
+    int i, in_front = 1;
 
     learn_the_machine();
     for (i = 0; i < 2; i++) {
         if (sigaction(fault_signals[i], NULL, &current[i]) != 0) {
             return -1;
         }
+        in_front = in_front && is_ours(&current[i]);
     }
-    if (is_ours(&current[0]) && is_ours(&current[1])) {
+    if (in_front) {
+        stepped_aside[0] = stepped_aside[1] = 0;
         return 0;
     }
-    /* The handler we displace comes first in the chain; handlers it may
-       itself pass faults to stay behind it. */
+    /* A handler that displaced ours comes first in the chain; handlers it
+       may pass faults to stay behind it.  The one hexray stepped aside for
+       is in the chain already. */
     for (i = 0; i < 2; i++) {
         next[i] = chains[chain_copy][i];
-        if (!is_ours(&current[i])) {
+        if (!is_ours(&current[i]) && !stepped_aside_for(i, &current[i])) {
             memmove(&next[i].handlers[1], &next[i].handlers[0],
                     (CHAIN_LENGTH - 1) * sizeof(struct sigaction));
             next[i].handlers[0] = current[i];
@@ -267,8 +269,18 @@ hx_guard_install(void)
             && sigaction(fault_signals[i], &ours, NULL) != 0) {
             return -1;
         }
+        stepped_aside[i] = 0;
     }
     return 0;
+}
+
+/* After stepping aside for a fault that was not ours, go back in front. */
+static void
+come_back(void)
+{
+    if (stepped_aside[0] || stepped_aside[1]) {
+        (void)hx_guard_install();
+    }
 }
 
 int
@@ -277,6 +289,7 @@ hx_guard_active(void)
     struct sigaction current;
     int i;
 
+    come_back();
     for (i = 0; i < 2; i++) {
         if (sigaction(fault_signals[i], NULL, &current) != 0
             || !is_ours(&current)) {
@@ -296,9 +309,7 @@ hx_guard_uninstall(void)
     if (!hx_guard_active()) {
         return 0;
     }
-    memset(&dfl, 0, sizeof(dfl));
-    dfl.sa_handler = SIG_DFL;
-    sigemptyset(&dfl.sa_mask);
+    set_default(&dfl);
     for (i = 0; i < 2; i++) {
         next[i] = chains[chain_copy][i];
         (void)sigaction(fault_signals[i],
@@ -378,9 +389,6 @@ touch_pages(job_t *job, hx_access access)
 static inline void
 arm(guard_t *guard)
 {
-    /* Code that arms a guard is not inside a signal handler: whatever a
-       handler left behind by jumping away is stale. */
-    passing_frame = NULL;
     armed = guard;
     BARRIER();
 }
@@ -493,6 +501,7 @@ run(job_t *job, hx_fault *fault)
     if (refused(job->address, job->size, fault)) {
         return -1;
     }
+    come_back();
     job->copying = 0;
     job->touching = job->address;
     if (sigsetjmp(job->guard.env, 0) != 0) {

@@ -102,4 +102,7 @@ Py_ssize_t hx_managed_values_offset(void);
 Py_ssize_t hx_managed_weakref_offset(void);
 Py_ssize_t hx_inline_values_offset(void);
 
+/* internal_obmalloc.c: whether memory is the start of a pymalloc block. */
+int hx_pymalloc_check(uintptr_t start, uintptr_t *block);
+
 #endif /* HEXRAY_H */

@@ -7,8 +7,10 @@
  *   2. the reference count is plausible for this build (not 0, as for a
  *      freed object; not a pointer, as the allocator leaves in a freed
  *      block's first word);
- *   3. the type pointer leads to a ready type object whose own type is
- *      `type` or a metaclass, with a plausible size and a readable name;
+ *   3. the type pointer leads to a type object whose own type is `type` or
+ *      a (ready) metaclass, with a plausible size and a readable name (not
+ *      necessarily ready itself: 3.9's functools makes instances of a
+ *      static type it never readies);
  *   4. the object lies in readable memory: its fixed part and, for
  *      variable-size objects, as many items as its size field claims, which
  *      must be a number memory could hold;
@@ -16,7 +18,10 @@
  *      trailing NUL, a valid character kind);
  *   6. for objects the garbage collector tracks, the collector's doubly
  *      linked list around the object's GC header links back to it, which
- *      interior words of other objects almost never do.
+ *      interior words of other objects almost never do;
+ *   7. where pymalloc allocated the memory, the object (with what precedes
+ *      it) starts a block, as every object pymalloc holds does: the inside
+ *      of another object, of a tuple say, does not.
  * What can still fool it is documented in the README: crafted bytes that
  * imitate all of the above, inside a buffer.
  */
@@ -105,10 +110,6 @@ read_type(uintptr_t address, PyTypeObject *type, char *why, size_t why_size)
             return refuse(why, why_size, "the memory its type pointer 0x%llx "
                           "leads to is not a type object", address);
         }
-    }
-    if (!(type->tp_flags & Py_TPFLAGS_READY)) {
-        return refuse(why, why_size, "its type at 0x%llx is not a ready type "
-                      "object", address);
     }
     if (type->tp_basicsize < (Py_ssize_t)sizeof(PyObject)
         || type->tp_basicsize > MAX_BASICSIZE || type->tp_itemsize < 0) {
@@ -200,7 +201,11 @@ check_extent(uintptr_t address, const PyTypeObject *type,
              uintptr_t type_address, char *why, size_t why_size)
 {
     PyVarObject header;
-    uint64_t items, extent = (uint64_t)type->tp_basicsize;
+    /* A str's tp_basicsize is the legacy struct's: compact strings are
+       smaller, and only share the PyASCIIObject header. */
+    uint64_t items, extent = (type->tp_flags & Py_TPFLAGS_UNICODE_SUBCLASS)
+                             ? sizeof(PyASCIIObject)
+                             : (uint64_t)type->tp_basicsize;
     uint64_t item_size = (uint64_t)type->tp_itemsize;
     hx_fault fault;
 
@@ -386,6 +391,25 @@ check_gc_links(uintptr_t address, char *why, size_t why_size)
     return 1;
 }
 
+/* Objects pymalloc holds start a block, after their pre-header. */
+static int
+check_block(uintptr_t address, PyTypeObject *type, int gc, char *why,
+            size_t why_size)
+{
+    size_t before = hx_preheader_size(type);
+    uintptr_t block;
+
+    if ((type->tp_flags & Py_TPFLAGS_HAVE_GC) && !gc) {
+        return 1;   /* a static type: not pymalloc's */
+    }
+    if (hx_pymalloc_check(address - before, &block) < 0) {
+        return refuse(why, why_size, "it lies inside memory pymalloc handed "
+                      "out at 0x%llx: the inside of another object, or "
+                      "memory no object uses", block);
+    }
+    return 1;
+}
+
 int
 hx_validate_object(uintptr_t address, char *why, size_t why_size)
 {
@@ -418,6 +442,9 @@ hx_validate_object(uintptr_t address, char *why, size_t why_size)
     }
     gc = has_gc_header(address, &type);
     if (gc == 1 && !check_gc_links(address, why, why_size)) {
+        return 0;
+    }
+    if (gc != -1 && !check_block(address, &type, gc, why, why_size)) {
         return 0;
     }
     return 1;

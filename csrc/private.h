@@ -45,6 +45,12 @@ typedef struct {
 /* USABLE_FRACTION, Objects/dictobject.c, all versions. */
 #define HX_USABLE_FRACTION(n) (((n) << 1) / 3)
 
+/* What a slot of dk_indices holds when it leads to no entry: DKIX_EMPTY and
+   DKIX_DUMMY, Objects/dict-common.h (3.9, 3.10) and
+   Include/internal/pycore_dict.h (3.11+), the same in all versions. */
+#define HX_DKIX_EMPTY (-1)
+#define HX_DKIX_DUMMY (-2)
+
 /* --------------------------------------------------------------------
    array.array: Modules/arraymodule.c, identical from 3.9 to 3.13. */
 struct hx_arrayobject;
@@ -81,7 +87,7 @@ typedef struct {
 
 /* --------------------------------------------------------------------
    Modules, 3.9: Objects/moduleobject.c.  From 3.10 the same struct is in
-   Include/internal/pycore_moduleobject.h; see internal.c. */
+   Include/internal/pycore_moduleobject.h; see internal_module.c. */
 #if PY_VERSION_HEX < 0x030A0000
 typedef struct {
     PyObject_HEAD
@@ -91,6 +97,51 @@ typedef struct {
     PyObject *md_weaklist;
     PyObject *md_name;  /* for logging purposes after md_dict is cleared */
 } hx_PyModuleObject;
+#endif
+
+/* Where each member of the module object lies: taken by offsetof/sizeof
+   from the struct above on 3.9, and from the internal header on 3.10+, in
+   internal_module.c. */
+typedef struct {
+    Py_ssize_t offset, size;
+} hx_member_place;
+
+typedef struct {
+    hx_member_place md_dict, md_def, md_state, md_weaklist, md_name;
+    Py_ssize_t size;    /* sizeof the struct: the base of a subclass */
+} hx_module_layout;
+
+const hx_module_layout *hx_get_module_layout(void);
+
+/* --------------------------------------------------------------------
+   pymalloc's pools, 3.9 to 3.11: Objects/obmalloc.c.  From 3.12 these are
+   in Include/internal/pycore_obmalloc.h; see internal_obmalloc.c.
+   64-bit builds: blocks are 16-byte aligned, up to 512 bytes, so 32 size
+   classes.  3.9 pools are one 4 KiB page; from 3.10 the radix tree that
+   tracks arenas (WITH_PYMALLOC_RADIX_TREE, on by default for 64-bit) makes
+   them 16 KiB (USE_LARGE_POOLS). */
+#if PY_VERSION_HEX < 0x030C0000
+#  define HX_ALIGNMENT_SHIFT 4
+#  define HX_SMALL_REQUEST_THRESHOLD 512
+#  if PY_VERSION_HEX < 0x030A0000
+#    define HX_POOL_BITS 12
+#  else
+#    define HX_POOL_BITS 14
+#  endif
+
+struct hx_pool_header {
+    union {
+        uint8_t *_padding;
+        unsigned int count;             /* number of allocated blocks */
+    } ref;
+    uint8_t *freeblock;                 /* pool's free list head */
+    struct hx_pool_header *nextpool;    /* next pool of this size class */
+    struct hx_pool_header *prevpool;    /* previous pool */
+    unsigned int arenaindex;            /* index into arenas of base adr */
+    unsigned int szidx;                 /* block size class index */
+    unsigned int nextoffset;            /* bytes to virgin block */
+    unsigned int maxnextoffset;         /* largest valid nextoffset */
+};
 #endif
 
 #endif /* HEXRAY_PRIVATE_H */
