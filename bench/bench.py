@@ -171,6 +171,65 @@ def pointers_to_ptr() -> Namespace:
     return {"to_ptr": to_ptr, "x": an_object()}
 
 
+# The objects layout() and dump() are compared on, as source text, so
+# that each worker builds its own.
+SAMPLES = {
+    "an int": "2**70 + 12345",
+    "a str": "'aaaaaaa'",
+    "a list": "[1, 2, 'aaaaaaa']",
+    "a dict": "{'one': 1, 'two': 2}",
+}
+
+
+def sample_setup(source: str, library: str) -> Callable[[], Namespace]:
+    """A setup giving `x` (built from source) and the library's functions."""
+    def setup() -> Namespace:
+        namespace: Namespace = {"x": eval(source)}
+        if library == "hexray":
+            from hexray import dumps, layout
+            namespace.update(layout=layout, dumps=dumps)
+        else:
+            from einspect import view
+            namespace.update(view=view)
+        return namespace
+    return setup
+
+
+def is_refcount(ns: Namespace, value: Any) -> bool:
+    """A reference count of x: at least the references the setup holds."""
+    return isinstance(value, int) and value >= 2
+
+
+def is_dump(ns: Namespace, value: Any) -> bool:
+    return isinstance(value, str) and "ob_refcnt" in value
+
+
+def layout_comparisons() -> List["Comparison"]:
+    comparisons = []
+    for what, source in SAMPLES.items():
+        comparisons.append(Comparison(
+            name="layout and one field of " + what,
+            hexray=Side(sample_setup(source, "hexray"),
+                        "layout(x)['ob_refcnt'].value", is_refcount),
+            baseline_name="einspect view",
+            baseline_library="einspect",
+            baseline=Side(sample_setup(source, "einspect"),
+                          "view(x).ref_count", is_refcount),
+            target=faster_by_at_least(10),
+        ))
+    for what, source in SAMPLES.items():
+        comparisons.append(Comparison(
+            name="annotated dump of " + what,
+            hexray=Side(sample_setup(source, "hexray"), "dumps(x)", is_dump),
+            baseline_name="einspect info",
+            baseline_library="einspect",
+            baseline=Side(sample_setup(source, "einspect"),
+                          "view(x).info()", is_dump),
+            target=faster_by_at_least(10),
+        ))
+    return comparisons
+
+
 COMPARISONS: List[Comparison] = [
     Comparison(
         name="read 8 bytes at an object's address",
@@ -199,7 +258,7 @@ COMPARISONS: List[Comparison] = [
                       lambda ns, value: value is ns["x"]),
         target=faster_by_at_least(10),
     ),
-]
+] + layout_comparisons()
 
 
 # ----------------------------------------------------------------------

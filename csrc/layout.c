@@ -395,16 +395,16 @@ describe_object(hx_builder *b)
 /* ----------------------------------------------------------------------
    Decoding a field from the snapshot */
 
-static const unsigned char *
-bytes_of(hx_LayoutObject *layout, const hx_field *f)
+const unsigned char *
+hx_bytes_of(hx_LayoutObject *layout, const hx_field *f)
 {
     return (const unsigned char *)PyBytes_AS_STRING(layout->raw)
            + (f->offset - layout->start);
 }
 
 /* The field's bytes as an unsigned integer (native order). */
-static uint64_t
-unsigned_of(const unsigned char *p, Py_ssize_t size)
+uint64_t
+hx_unsigned_of(const unsigned char *p, Py_ssize_t size)
 {
     uint8_t u8;
     uint16_t u16;
@@ -415,12 +415,16 @@ unsigned_of(const unsigned char *p, Py_ssize_t size)
     case 1: memcpy(&u8, p, 1); return u8;
     case 2: memcpy(&u16, p, 2); return u16;
     case 4: memcpy(&u32, p, 4); return u32;
-    default: memcpy(&u64, p, 8); return u64;
+    default:
+        /* Other sizes: the low bytes of a little-endian word. */
+        u64 = 0;
+        memcpy(&u64, p, size < 8 ? (size_t)size : 8);
+        return u64;
     }
 }
 
-static int64_t
-signed_of(const unsigned char *p, Py_ssize_t size)
+int64_t
+hx_signed_of(const unsigned char *p, Py_ssize_t size)
 {
     int8_t i8;
     int16_t i16;
@@ -431,7 +435,9 @@ signed_of(const unsigned char *p, Py_ssize_t size)
     case 1: memcpy(&i8, p, 1); return i8;
     case 2: memcpy(&i16, p, 2); return i16;
     case 4: memcpy(&i32, p, 4); return i32;
-    default: memcpy(&i64, p, 8); return i64;
+    case 8: memcpy(&i64, p, 8); return i64;
+    default:
+        return (int64_t)hx_unsigned_of(p, size);
     }
 }
 
@@ -492,19 +498,19 @@ hx_field_value(hx_LayoutObject *layout, const hx_field *f, PyObject **note)
     if (layout->raw == NULL) {
         Py_RETURN_NONE;     /* a schema has no values */
     }
-    p = bytes_of(layout, f);
+    p = hx_bytes_of(layout, f);
     switch (f->value) {
     case HX_V_INT:
     case HX_V_HASH:
-        return PyLong_FromLongLong(signed_of(p, f->size));
+        return PyLong_FromLongLong(hx_signed_of(p, f->size));
     case HX_V_UINT:
     case HX_V_HEX:
     case HX_V_TYPE_FLAGS:
     case HX_V_ADDRESS:
     case HX_V_FUNCTION:
-        return PyLong_FromUnsignedLongLong(unsigned_of(p, f->size));
+        return PyLong_FromUnsignedLongLong(hx_unsigned_of(p, f->size));
     case HX_V_REFCNT:
-        return PyLong_FromSsize_t((Py_ssize_t)signed_of(p, f->size));
+        return PyLong_FromSsize_t((Py_ssize_t)hx_signed_of(p, f->size));
     case HX_V_FLOAT:
         if (f->size == sizeof(float)) {
             float value;
@@ -517,15 +523,15 @@ hx_field_value(hx_LayoutObject *layout, const hx_field *f, PyObject **note)
             return PyFloat_FromDouble(value);
         }
     case HX_V_OBJECT:
-        return decode_object((uintptr_t)unsigned_of(p, f->size), note);
+        return decode_object((uintptr_t)hx_unsigned_of(p, f->size), note);
     case HX_V_CSTRING:
-        return decode_cstring((uintptr_t)unsigned_of(p, f->size), note);
+        return decode_cstring((uintptr_t)hx_unsigned_of(p, f->size), note);
     case HX_V_TEXT:
         return decode_text(p, f, note);
     case HX_V_BYTES:
         return PyBytes_FromStringAndSize((const char *)p, f->size);
     case HX_V_BITS:
-        bits = unsigned_of(p, f->size) >> f->bit;
+        bits = hx_unsigned_of(p, f->size) >> f->bit;
         if (f->width < 64) {
             bits &= ((uint64_t)1 << f->width) - 1;
         }
@@ -589,6 +595,16 @@ static const struct {
     {Py_TPFLAGS_BASE_EXC_SUBCLASS, "BASE_EXC_SUBCLASS"},
     {Py_TPFLAGS_TYPE_SUBCLASS, "TYPE_SUBCLASS"},
 };
+
+const char *
+hx_type_flag_name(size_t i, unsigned long *flag)
+{
+    if (i >= Py_ARRAY_LENGTH(type_flags)) {
+        return NULL;
+    }
+    *flag = type_flags[i].flag;
+    return type_flags[i].name;
+}
 
 static PyObject *
 flag_names(unsigned long flags)
@@ -747,7 +763,7 @@ Field_get_raw(FieldObject *self, void *Py_UNUSED(closure))
         Py_RETURN_NONE;
     }
     return PyBytes_FromStringAndSize(
-        (const char *)bytes_of(self->layout, f), f->size);
+        (const char *)hx_bytes_of(self->layout, f), f->size);
 }
 
 static PyObject *
@@ -790,7 +806,7 @@ Field_get_pointer(FieldObject *self, void *Py_UNUSED(closure))
         Py_RETURN_NONE;
     }
     return PyLong_FromUnsignedLongLong(
-        unsigned_of(bytes_of(self->layout, f), f->size));
+        hx_unsigned_of(hx_bytes_of(self->layout, f), f->size));
 }
 
 static PyObject *
@@ -1086,7 +1102,7 @@ Layout_follow_field(hx_LayoutObject *self, const hx_field *f)
         }
         return NULL;
     }
-    address = (uintptr_t)unsigned_of(bytes_of(self, f), f->size);
+    address = (uintptr_t)hx_unsigned_of(hx_bytes_of(self, f), f->size);
     if (address == 0) {
         name = hx_field_name(f);
         if (name != NULL) {

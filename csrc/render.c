@@ -7,15 +7,22 @@
  *
  * Each row shows one 8-byte word (16 single bytes in byte mode); every
  * field that starts in the row gets a line of its own beside it.  Text is
- * built as UTF-8 in one growing buffer and decoded once at the end.
+ * written as UTF-8 into one growing buffer, straight from the layout's
+ * snapshot and the fields' C strings: numbers, names and meanings need no
+ * Python objects, so a dump costs little more than its text.
  */
 #include "render.h"
 
-#include <stdarg.h>
 #include <string.h>
 
 #define WORD ((Py_ssize_t)sizeof(void *))
 #define VALUE_LIMIT 60      /* characters of a value shown in a dump */
+
+static const char hex_digits[] = "0123456789abcdef";
+
+
+/* ----------------------------------------------------------------------
+   The text buffer */
 
 typedef struct {
     char *data;
@@ -23,33 +30,50 @@ typedef struct {
     int failed;
 } buffer_t;
 
-static void
+static int
 grow(buffer_t *out, size_t more)
 {
     char *bigger;
     size_t capacity;
 
-    if (out->failed || out->length + more < out->capacity) {
-        return;
+    if (out->failed) {
+        return -1;
     }
-    capacity = out->capacity ? out->capacity : 1024;
+    if (out->length + more < out->capacity) {
+        return 0;
+    }
+    capacity = out->capacity ? out->capacity : 4096;
     while (capacity <= out->length + more) {
         capacity *= 2;
     }
     bigger = PyMem_Realloc(out->data, capacity);
     if (bigger == NULL) {
         out->failed = 1;
-        return;
+        return -1;
     }
     out->data = bigger;
     out->capacity = capacity;
+    return 0;
+}
+
+/* Room for n more bytes, written by the caller; NULL if none. */
+static char *
+reserve(buffer_t *out, size_t n)
+{
+    char *at;
+
+    if (grow(out, n) < 0) {
+        return NULL;
+    }
+    at = out->data + out->length;
+    out->length += n;
+    return at;
 }
 
 static void
 put(buffer_t *out, const char *text, size_t length)
 {
-    grow(out, length + 1);
-    if (!out->failed) {
+    if (grow(out, length) == 0) {
         memcpy(out->data + out->length, text, length);
         out->length += length;
     }
@@ -62,22 +86,105 @@ puts_(buffer_t *out, const char *text)
 }
 
 static void
-printf_(buffer_t *out, const char *format, ...)
+put_char(buffer_t *out, char c, size_t count)
 {
-    char text[256];
-    va_list args;
-    int n;
-
-    va_start(args, format);
-    n = PyOS_vsnprintf(text, sizeof(text), format, args);
-    va_end(args);
-    if (n > 0) {
-        put(out, text, (size_t)n < sizeof(text) ? (size_t)n
-                                                : sizeof(text) - 1);
+    if (grow(out, count) == 0) {
+        memset(out->data + out->length, c, count);
+        out->length += count;
     }
 }
 
-/* Append a str, as UTF-8. */
+/* value in hex, at least `digits` digits. */
+static void
+put_hex(buffer_t *out, uint64_t value, int digits)
+{
+    char text[16];
+    int n = 0;
+
+    do {
+        text[15 - n++] = hex_digits[value & 0xf];
+        value >>= 4;
+    } while (value != 0 || n < digits);
+    put(out, text + 16 - n, (size_t)n);
+}
+
+static void
+put_unsigned(buffer_t *out, uint64_t value)
+{
+    char text[20];
+    int n = 0;
+
+    do {
+        text[19 - n++] = (char)('0' + value % 10);
+        value /= 10;
+    } while (value != 0);
+    put(out, text + 20 - n, (size_t)n);
+}
+
+static void
+put_signed(buffer_t *out, int64_t value)
+{
+    if (value < 0) {
+        put(out, "-", 1);
+        put_unsigned(out, (uint64_t)0 - (uint64_t)value);
+    }
+    else {
+        put_unsigned(out, (uint64_t)value);
+    }
+}
+
+/* A signed offset like "+16" or "-8", right-aligned in `width`. */
+static void
+put_offset(buffer_t *out, Py_ssize_t offset, size_t width)
+{
+    char text[24];
+    uint64_t magnitude = offset < 0 ? (uint64_t)0 - (uint64_t)offset
+                                    : (uint64_t)offset;
+    size_t n = 0;
+
+    do {
+        text[23 - n++] = (char)('0' + magnitude % 10);
+        magnitude /= 10;
+    } while (magnitude != 0);
+    text[23 - n++] = offset < 0 ? '-' : '+';
+    if (n < width) {
+        put_char(out, ' ', width - n);
+    }
+    put(out, text + 24 - n, n);
+}
+
+/* A name or meaning format: "%zd" takes the next of a0, a1.  Anything
+   else that looks like a directive goes through PyOS_snprintf. */
+static void
+put_format(buffer_t *out, const char *format, Py_ssize_t a0, Py_ssize_t a1)
+{
+    Py_ssize_t args[2];
+    const char *p = format, *directive;
+    char text[512];
+    int used = 0;
+
+    args[0] = a0;
+    args[1] = a1;
+    while ((directive = strchr(p, '%')) != NULL) {
+        put(out, p, (size_t)(directive - p));
+        if (strncmp(directive, "%zd", 3) == 0 && used < 2) {
+            put_signed(out, args[used++]);
+            p = directive + 3;
+        }
+        else if (directive[1] == '%') {
+            put(out, "%", 1);
+            p = directive + 2;
+        }
+        else {
+            PyOS_snprintf(text, sizeof(text), directive, a0, a1);
+            puts_(out, text);
+            return;
+        }
+    }
+    puts_(out, p);
+}
+
+/* A str, as UTF-8. */
 static void
 put_str(buffer_t *out, PyObject *text)
 {
@@ -106,7 +213,7 @@ static const char *const palette[] = {
 static void
 colour(buffer_t *out, int color, const char *code)
 {
-    if (color) {
+    if (color && code != NULL) {
         puts_(out, code);
     }
 }
@@ -123,79 +230,223 @@ field_colour(const hx_field *fields, Py_ssize_t i)
 
 
 /* ----------------------------------------------------------------------
-   Values, as a dump shows them */
+   Values and meanings, as a dump shows them */
 
-/* A short text for an object: repr for small plain values, otherwise its
-   type and address (repr of a big container could be huge, or run code). */
-static PyObject *
-object_text(PyObject *value)
+/* repr(value), cut to VALUE_LIMIT characters. */
+static void
+put_repr(buffer_t *out, PyObject *value)
 {
-    PyObject *repr;
+    PyObject *repr = PyObject_Repr(value), *cut;
 
-    if (value == Py_None || PyBool_Check(value) || PyLong_CheckExact(value)
-        || PyFloat_CheckExact(value) || PyType_Check(value)
-        || PyUnicode_CheckExact(value) || PyBytes_CheckExact(value)
-        || PyComplex_CheckExact(value)) {
-        repr = PyObject_Repr(value);
-        if (repr != NULL && PyUnicode_GET_LENGTH(repr) > VALUE_LIMIT) {
-            PyObject *cut = PyUnicode_Substring(repr, 0, VALUE_LIMIT - 3);
-            Py_SETREF(repr, cut == NULL ? NULL
-                                        : PyUnicode_FromFormat("%U...", cut));
-            Py_XDECREF(cut);
-        }
-        return repr;
+    if (repr == NULL) {
+        PyErr_Clear();
+        puts_(out, "?");
+        return;
     }
-    return PyUnicode_FromFormat("<%s object at %p>", Py_TYPE(value)->tp_name,
-                                (void *)value);
+    if (PyUnicode_GET_LENGTH(repr) > VALUE_LIMIT) {
+        cut = PyUnicode_Substring(repr, 0, VALUE_LIMIT - 3);
+        Py_SETREF(repr, cut);
+        if (repr == NULL) {
+            PyErr_Clear();
+            puts_(out, "?");
+            return;
+        }
+        put_str(out, repr);
+        puts_(out, "...");
+    }
+    else {
+        put_str(out, repr);
+    }
+    Py_DECREF(repr);
+}
+
+/* A short text for a live object: repr for small plain values; a static
+   type's name; otherwise its type and address (the repr of a container
+   could be huge, or run Python code). */
+static void
+put_object(buffer_t *out, PyObject *value)
+{
+    PyTypeObject *type = Py_TYPE(value);
+
+    if (PyType_Check(value)
+        && !PyType_HasFeature((PyTypeObject *)value, Py_TPFLAGS_HEAPTYPE)) {
+        puts_(out, "<class '");
+        puts_(out, ((PyTypeObject *)value)->tp_name);
+        puts_(out, "'>");
+    }
+    else if (value == Py_None || PyBool_Check(value)
+             || PyLong_CheckExact(value) || PyFloat_CheckExact(value)
+             || PyComplex_CheckExact(value) || PyType_Check(value)
+             || PyUnicode_CheckExact(value) || PyBytes_CheckExact(value)) {
+        put_repr(out, value);
+    }
+    else {
+        puts_(out, "<");
+        puts_(out, type->tp_name);
+        puts_(out, " object at 0x");
+        put_hex(out, (uintptr_t)value, 1);
+        puts_(out, ">");
+    }
 }
 
 static void
-put_value(buffer_t *out, hx_LayoutObject *layout, const hx_field *f,
-          PyObject *value, PyObject *note)
+put_pointer_to_object(buffer_t *out, uintptr_t address)
 {
-    uint64_t number;
-    PyObject *text;
+    char why[256];
 
-    switch (f->value) {
-    case HX_V_ADDRESS:
-    case HX_V_FUNCTION:
-    case HX_V_HEX:
-    case HX_V_TYPE_FLAGS:
-        number = PyLong_AsUnsignedLongLongMask(value);
-        printf_(out, "0x%llx", (unsigned long long)number);
-        return;
-    case HX_V_OBJECT:
-    case HX_V_CSTRING:
-        if (value == Py_None) {
-            const unsigned char *p = (const unsigned char *)
-                PyBytes_AS_STRING(layout->raw) + (f->offset - layout->start);
-            uintptr_t address;
-            memcpy(&address, p, sizeof(address));
-            if (address == 0) {
-                puts_(out, "NULL");
-            }
-            else {
-                printf_(out, "0x%llx", (unsigned long long)address);
-            }
-            if (note != NULL) {
-                puts_(out, " (");
-                put_str(out, note);
-                puts_(out, ")");
-            }
-            return;
-        }
-        break;
-    default:
-        break;
+    if (address == 0) {
+        puts_(out, "NULL");
     }
-    text = object_text(value);
+    else if (!hx_validate_object(address, why, sizeof(why))) {
+        puts_(out, "0x");
+        put_hex(out, address, 1);
+        puts_(out, " (not a live object: ");
+        puts_(out, why);
+        puts_(out, ")");
+    }
+    else {
+        put_object(out, (PyObject *)address);
+    }
+}
+
+static void
+put_double(buffer_t *out, double value)
+{
+    char *text = PyOS_double_to_string(value, 'r', 0, Py_DTSF_ADD_DOT_0,
+                                       NULL);
+
     if (text == NULL) {
         PyErr_Clear();
         puts_(out, "?");
         return;
     }
-    put_str(out, text);
-    Py_DECREF(text);
+    puts_(out, text);
+    PyMem_Free(text);
+}
+
+/* Values kept as Python objects (text, bytes, C strings): decoded the
+   engine's way. */
+static void
+put_decoded(buffer_t *out, hx_LayoutObject *layout, const hx_field *f)
+{
+    PyObject *note, *value = hx_field_value(layout, f, &note);
+
+    if (value == NULL) {
+        PyErr_Clear();
+        puts_(out, "?");
+        return;
+    }
+    if (note != NULL) {
+        put_str(out, note);
+        Py_DECREF(note);
+    }
+    else if (value == Py_None) {
+        puts_(out, "NULL");
+    }
+    else {
+        put_repr(out, value);
+    }
+    Py_DECREF(value);
+}
+
+static void
+put_value(buffer_t *out, hx_LayoutObject *layout, const hx_field *f)
+{
+    const unsigned char *p = hx_bytes_of(layout, f);
+    uint64_t bits;
+
+    switch (f->value) {
+    case HX_V_INT:
+    case HX_V_HASH:
+    case HX_V_REFCNT:
+        put_signed(out, hx_signed_of(p, f->size));
+        return;
+    case HX_V_UINT:
+        put_unsigned(out, hx_unsigned_of(p, f->size));
+        return;
+    case HX_V_BITS:
+        bits = hx_unsigned_of(p, f->size) >> f->bit;
+        if (f->width < 64) {
+            bits &= ((uint64_t)1 << f->width) - 1;
+        }
+        put_unsigned(out, bits);
+        return;
+    case HX_V_HEX:
+    case HX_V_ADDRESS:
+    case HX_V_FUNCTION:
+    case HX_V_TYPE_FLAGS:
+        puts_(out, "0x");
+        put_hex(out, hx_unsigned_of(p, f->size), 1);
+        return;
+    case HX_V_FLOAT:
+        if (f->size == sizeof(float)) {
+            float value;
+            memcpy(&value, p, sizeof(value));
+            put_double(out, value);
+        }
+        else {
+            double value;
+            memcpy(&value, p, sizeof(value));
+            put_double(out, value);
+        }
+        return;
+    case HX_V_OBJECT:
+        put_pointer_to_object(out, (uintptr_t)hx_unsigned_of(p, f->size));
+        return;
+    default:
+        put_decoded(out, layout, f);
+        return;
+    }
+}
+
+/* The names of the set tp_flags bits, joined by "|". */
+static void
+put_flag_names(buffer_t *out, unsigned long flags)
+{
+    unsigned long flag;
+    const char *name;
+    size_t i;
+    int first = 1;
+
+    for (i = 0; (name = hx_type_flag_name(i, &flag)) != NULL; i++) {
+        if (flags & flag) {
+            puts_(out, first ? "" : "|");
+            puts_(out, name);
+            first = 0;
+        }
+    }
+}
+
+static void
+put_meaning(buffer_t *out, hx_LayoutObject *layout, const hx_field *f)
+{
+    put_format(out, f->meaning, f->arg0, f->arg1);
+    if (layout->raw == NULL) {
+        return;
+    }
+    if (f->value == HX_V_TYPE_FLAGS) {
+        puts_(out, "; ");
+        put_flag_names(out, (unsigned long)hx_unsigned_of(
+            hx_bytes_of(layout, f), f->size));
+    }
+#if PY_VERSION_HEX >= 0x030C0000
+    else if (f->value == HX_V_REFCNT
+             && (int32_t)(uint32_t)hx_unsigned_of(hx_bytes_of(layout, f),
+                                                  f->size) < 0) {
+        puts_(out, "; immortal: the count is pinned and never changes");
+    }
+#endif
+}
+
+static void
+put_name(buffer_t *out, const hx_field *f)
+{
+    if (f->index >= 0) {
+        put_format(out, f->name, f->index, 0);
+    }
+    else {
+        puts_(out, f->name);
+    }
 }
 
 /* "name = value  (meaning)" */
@@ -204,43 +455,24 @@ annotate(buffer_t *out, hx_LayoutObject *layout, Py_ssize_t i, int color)
 {
     const hx_field *f = &layout->fields[i];
     const char *code = field_colour(layout->fields, i);
-    PyObject *name, *value, *note = NULL, *meaning;
 
-    name = hx_field_name(f);
-    if (name == NULL) {
-        out->failed = 1;
-        return;
-    }
     if (code != NULL) {
         colour(out, color, BOLD);
         colour(out, color, code);
-        put_str(out, name);
+        put_name(out, f);
         colour(out, color, RESET);
-    }
-    Py_DECREF(name);
-    value = hx_field_value(layout, f, &note);
-    if (value == NULL) {
-        out->failed = 1;
-        return;
     }
     if (f->value != HX_V_NONE) {
         puts_(out, " = ");
-        put_value(out, layout, f, value, note);
+        put_value(out, layout, f);
     }
-    meaning = hx_field_meaning(layout, f, value);
-    if (meaning != NULL && PyUnicode_GET_LENGTH(meaning) > 0) {
+    if (f->meaning[0] != '\0') {
         colour(out, color, DIM);
         puts_(out, code != NULL ? "  (" : "(");
-        put_str(out, meaning);
+        put_meaning(out, layout, f);
         puts_(out, ")");
         colour(out, color, RESET);
     }
-    else if (meaning == NULL) {
-        PyErr_Clear();
-    }
-    Py_XDECREF(meaning);
-    Py_XDECREF(note);
-    Py_DECREF(value);
 }
 
 
@@ -275,8 +507,11 @@ put_offset_and_address(buffer_t *out, hx_LayoutObject *layout,
                        Py_ssize_t offset, int color)
 {
     colour(out, color, DIM);
-    printf_(out, "  %+7zd  0x%012llx  ", offset,
-            (unsigned long long)(layout->address + (uintptr_t)offset));
+    puts_(out, "  ");
+    put_offset(out, offset, 7);
+    puts_(out, "  0x");
+    put_hex(out, layout->address + (uintptr_t)offset, 12);
+    puts_(out, "  ");
     colour(out, color, RESET);
 }
 
@@ -284,15 +519,17 @@ static void
 put_byte_hex(buffer_t *out, hx_LayoutObject *layout, const Py_ssize_t *owner,
              Py_ssize_t offset, int color)
 {
-    const unsigned char *raw = (const unsigned char *)
-        PyBytes_AS_STRING(layout->raw);
-    const char *code = field_colour(layout->fields,
-                                    owner[offset - layout->start]);
+    unsigned char byte = (unsigned char)PyBytes_AS_STRING(layout->raw)
+                         [offset - layout->start];
+    const char *code = color ? field_colour(layout->fields,
+                                            owner[offset - layout->start])
+                             : NULL;
+    char text[2];
 
-    if (code != NULL) {
-        colour(out, color, code);
-    }
-    printf_(out, "%02x", raw[offset - layout->start]);
+    text[0] = hex_digits[byte >> 4];
+    text[1] = hex_digits[byte & 0xf];
+    colour(out, color, code);
+    put(out, text, 2);
     if (code != NULL) {
         colour(out, color, RESET);
     }
@@ -313,15 +550,49 @@ put_ascii(buffer_t *out, hx_LayoutObject *layout, const Py_ssize_t *owner,
         if (k < to) {
             unsigned char byte = raw[k - layout->start];
             c = byte >= 0x20 && byte < 0x7f ? (char)byte : '.';
-            code = field_colour(layout->fields, owner[k - layout->start]);
+            code = color ? field_colour(layout->fields,
+                                        owner[k - layout->start]) : NULL;
         }
-        if (code != NULL) {
-            colour(out, color, code);
-        }
+        colour(out, color, code);
         put(out, &c, 1);
         if (code != NULL) {
             colour(out, color, RESET);
         }
+    }
+}
+
+/* The hex and ascii columns of a row, without colours: written in place,
+   a row at a time. */
+static void
+put_plain_columns(buffer_t *out, hx_LayoutObject *layout, Py_ssize_t from,
+                  Py_ssize_t to, Py_ssize_t width, int bytes_mode)
+{
+    const unsigned char *raw = (const unsigned char *)
+        PyBytes_AS_STRING(layout->raw) - layout->start;
+    size_t hex = bytes_mode ? 3 * (size_t)width + 2 : 2 + 2 * (size_t)width
+                                                      + 2;
+    char *at = reserve(out, hex + (size_t)width);
+    Py_ssize_t k;
+
+    if (at == NULL) {
+        return;
+    }
+    memset(at, ' ', hex + (size_t)width);
+    if (!bytes_mode) {
+        at[0] = '0';
+        at[1] = 'x';
+    }
+    for (k = from; k < to; k++) {
+        unsigned char byte = raw[k];
+        /* Bytes left to right; a word's bytes right to left, as the
+           little-endian number they make. */
+        char *digits = bytes_mode
+            ? at + 3 * (k - from) + (k - from >= 8)
+            : at + 2 + 2 * (width - 1 - (k - from));
+        digits[0] = hex_digits[byte >> 4];
+        digits[1] = hex_digits[byte & 0xf];
+        at[hex + (size_t)(k - from)] = byte >= 0x20 && byte < 0x7f
+                                        ? (char)byte : '.';
     }
 }
 
@@ -330,14 +601,21 @@ put_ascii(buffer_t *out, hx_LayoutObject *layout, const Py_ssize_t *owner,
 static void
 put_row(buffer_t *out, hx_LayoutObject *layout, const Py_ssize_t *owner,
         Py_ssize_t from, Py_ssize_t to, Py_ssize_t width, int bytes_mode,
-        int color)
+        int color, Py_ssize_t *next_field)
 {
+    /* The width of the offset and address columns, then of the words or
+       bytes, then of the ascii column. */
+    const size_t pad = (2 + 7 + 2 + 14 + 2)
+                       + (bytes_mode ? 3 * (size_t)width + 2
+                                     : 2 + 2 * (size_t)width + 2)
+                       + (size_t)width;
     Py_ssize_t k, i, lines = 0;
-    /* the width of "  %+7zd  0x%012llx  " */
-    const size_t indent = 2 + 7 + 2 + 14 + 2;
 
     put_offset_and_address(out, layout, from, color);
-    if (bytes_mode) {
+    if (!color) {
+        put_plain_columns(out, layout, from, to, width, bytes_mode);
+    }
+    else if (bytes_mode) {
         for (k = from; k < from + width; k++) {
             if (k < to) {
                 put_byte_hex(out, layout, owner, k, color);
@@ -361,28 +639,48 @@ put_row(buffer_t *out, hx_LayoutObject *layout, const Py_ssize_t *owner,
         }
         puts_(out, "  ");
     }
-    put_ascii(out, layout, owner, from, to, width, color);
-    for (i = 0; i < layout->count; i++) {
-        const hx_field *f = &layout->fields[i];
-
-        if (f->offset < from || f->offset >= to) {
-            continue;
+    if (color) {
+        put_ascii(out, layout, owner, from, to, width, color);
+    }
+    /* Fields are in address order: those starting in this row are next. */
+    for (i = *next_field; i < layout->count; i++) {
+        if (layout->fields[i].offset >= to) {
+            break;
         }
         if (lines++ > 0) {
-            size_t pad = indent + (bytes_mode ? 3 * (size_t)width + 2
-                                              : 2 + 2 * (size_t)width + 2)
-                         + (size_t)width;
             puts_(out, "\n");
-            grow(out, pad);
-            if (!out->failed) {
-                memset(out->data + out->length, ' ', pad);
-                out->length += pad;
-            }
+            put_char(out, ' ', pad);
         }
         puts_(out, "  ");
         annotate(out, layout, i, color);
     }
+    *next_field = i;
     puts_(out, "\n");
+}
+
+static void
+put_region(buffer_t *out, PyObject *region)
+{
+    PyObject *path = PyObject_GetAttrString(region, "path");
+    PyObject *perms = PyObject_GetAttrString(region, "perms");
+
+    if (path != NULL && perms != NULL) {
+        puts_(out, ", in ");
+        if (PyUnicode_GET_LENGTH(path) > 0) {
+            put_str(out, path);
+        }
+        else {
+            puts_(out, "an anonymous mapping");
+        }
+        puts_(out, " (");
+        put_str(out, perms);
+        puts_(out, ")");
+    }
+    else {
+        PyErr_Clear();
+    }
+    Py_XDECREF(path);
+    Py_XDECREF(perms);
 }
 
 static void
@@ -394,35 +692,24 @@ put_title(buffer_t *out, hx_LayoutObject *layout, int color)
     if (layout->object != NULL) {
         puts_(out, " object");
     }
-    printf_(out, " at 0x%llx: %zd bytes",
-            (unsigned long long)layout->address, layout->end - layout->start);
+    puts_(out, " at 0x");
+    put_hex(out, layout->address, 1);
+    puts_(out, ": ");
+    put_unsigned(out, (uint64_t)(layout->end - layout->start));
+    puts_(out, " bytes");
     if (layout->start < 0) {
-        printf_(out, " (%zd of them before the object)", -layout->start);
+        puts_(out, " (");
+        put_unsigned(out, (uint64_t)-layout->start);
+        puts_(out, " of them before the object)");
     }
     if (layout->owner != NULL) {
-        printf_(out, ", of the %s at %p", Py_TYPE(layout->owner)->tp_name,
-                (void *)layout->owner);
+        puts_(out, ", of the ");
+        puts_(out, Py_TYPE(layout->owner)->tp_name);
+        puts_(out, " at 0x");
+        put_hex(out, (uintptr_t)layout->owner, 1);
     }
     if (layout->region != NULL && layout->region != Py_None) {
-        PyObject *path = PyObject_GetAttrString(layout->region, "path");
-        PyObject *perms = PyObject_GetAttrString(layout->region, "perms");
-        if (path != NULL && perms != NULL) {
-            puts_(out, ", in ");
-            if (PyUnicode_GET_LENGTH(path) > 0) {
-                put_str(out, path);
-            }
-            else {
-                puts_(out, "an anonymous mapping");
-            }
-            puts_(out, " (");
-            put_str(out, perms);
-            puts_(out, ")");
-        }
-        else {
-            PyErr_Clear();
-        }
-        Py_XDECREF(path);
-        Py_XDECREF(perms);
+        put_region(out, layout->region);
     }
     puts_(out, "\n");
     if (layout->note != NULL) {
@@ -438,42 +725,83 @@ static void
 put_schema(buffer_t *out, hx_LayoutObject *layout, int color)
 {
     Py_ssize_t i;
+    char name[160];
 
     colour(out, color, BOLD);
-    printf_(out, "%s instances\n", layout->title);
+    puts_(out, layout->title);
     colour(out, color, RESET);
+    puts_(out, " instances\n");
     puts_(out, "   offset  size  field                     C type\n");
     for (i = 0; i < layout->count; i++) {
         const hx_field *f = &layout->fields[i];
-        PyObject *name = hx_field_name(f), *meaning;
+        size_t length;
 
-        if (name == NULL) {
-            out->failed = 1;
-            return;
-        }
-        printf_(out, "  %+7zd  %4zd  ", f->offset, f->size);
-        colour(out, color, field_colour(layout->fields, i)
-                           ? field_colour(layout->fields, i) : "");
-        put_str(out, name);
-        colour(out, color, RESET);
-        if (PyUnicode_GET_LENGTH(name) < 24) {
-            printf_(out, "%*s", (int)(24 - PyUnicode_GET_LENGTH(name)), "");
-        }
-        printf_(out, "  %-18s", f->ctype);
-        meaning = hx_field_meaning(layout, f, NULL);
-        if (meaning != NULL) {
-            colour(out, color, DIM);
-            puts_(out, "  ");
-            put_str(out, meaning);
-            colour(out, color, RESET);
-            Py_DECREF(meaning);
+        puts_(out, "  ");
+        put_offset(out, f->offset, 7);
+        puts_(out, "  ");
+        PyOS_snprintf(name, sizeof(name), "%4zd", f->size);
+        puts_(out, name);
+        puts_(out, "  ");
+        if (f->index >= 0) {
+            PyOS_snprintf(name, sizeof(name), f->name, f->index);
         }
         else {
-            PyErr_Clear();
+            PyOS_snprintf(name, sizeof(name), "%s", f->name);
         }
+        length = strlen(name);
+        colour(out, color, field_colour(layout->fields, i));
+        puts_(out, name);
+        colour(out, color, field_colour(layout->fields, i) ? RESET : NULL);
+        put_char(out, ' ', length < 24 ? 24 - length : 0);
+        puts_(out, "  ");
+        puts_(out, f->ctype);
+        length = strlen(f->ctype);
+        put_char(out, ' ', length < 18 ? 18 - length : 0);
+        colour(out, color, DIM);
+        puts_(out, "  ");
+        put_meaning(out, layout, f);
+        colour(out, color, RESET);
         puts_(out, "\n");
-        Py_DECREF(name);
     }
+}
+
+static void
+put_rows(buffer_t *out, hx_LayoutObject *layout, int bytes_mode, int color,
+         Py_ssize_t max_rows)
+{
+    Py_ssize_t width = bytes_mode ? 2 * WORD : WORD, from, rows = 0;
+    Py_ssize_t next_field = 0;
+    /* Which field each byte belongs to, for colouring bytes by field. */
+    Py_ssize_t *owner = color ? owners_of_bytes(layout) : NULL;
+
+    if (color && owner == NULL) {
+        out->failed = 1;
+        return;
+    }
+    put_title(out, layout, color);
+    colour(out, color, DIM);
+    puts_(out, "   offset  address         ");
+    puts_(out, bytes_mode ? "bytes" : "8-byte word");
+    put_char(out, ' ', bytes_mode ? 3 * (size_t)width + 3 - 5
+                                  : 2 + 2 * (size_t)width + 2 - 11);
+    puts_(out, "ascii");
+    put_char(out, ' ', (size_t)width - 5 + 2);
+    puts_(out, "field\n");
+    colour(out, color, RESET);
+    for (from = layout->start; from < layout->end; from += width) {
+        Py_ssize_t to = from + width < layout->end ? from + width
+                                                   : layout->end;
+        if (max_rows >= 0 && rows == max_rows) {
+            puts_(out, "  ... ");
+            put_unsigned(out, (uint64_t)(layout->end - from));
+            puts_(out, " more bytes not shown\n");
+            break;
+        }
+        put_row(out, layout, owner, from, to, width, bytes_mode, color,
+                &next_field);
+        rows++;
+    }
+    PyMem_Free(owner);
 }
 
 PyObject *
@@ -481,39 +809,15 @@ hx_render(hx_LayoutObject *layout, int bytes_mode, int color,
           Py_ssize_t max_rows)
 {
     buffer_t out = {NULL, 0, 0, 0};
-    Py_ssize_t width = bytes_mode ? 2 * WORD : WORD, from, rows = 0;
-    Py_ssize_t *owner;
     PyObject *text;
 
     if (layout->raw == NULL) {
         put_schema(&out, layout, color);
     }
     else {
-        owner = owners_of_bytes(layout);
-        if (owner == NULL) {
-            return PyErr_NoMemory();
-        }
-        put_title(&out, layout, color);
-        colour(&out, color, DIM);
-        printf_(&out, "   offset  address         %-*s  %-*s  field\n",
-                (int)(bytes_mode ? 3 * width + 1 : 2 + 2 * width),
-                bytes_mode ? "bytes" : "8-byte word",
-                (int)width, "ascii");
-        colour(&out, color, RESET);
-        for (from = layout->start; from < layout->end; from += width) {
-            Py_ssize_t to = from + width < layout->end ? from + width
-                                                       : layout->end;
-            if (max_rows >= 0 && rows == max_rows) {
-                printf_(&out, "  ... %zd more bytes not shown\n",
-                        layout->end - from);
-                break;
-            }
-            put_row(&out, layout, owner, from, to, width, bytes_mode, color);
-            rows++;
-        }
-        PyMem_Free(owner);
+        put_rows(&out, layout, bytes_mode, color, max_rows);
     }
-    if (out.failed || PyErr_Occurred()) {
+    if (out.failed) {
         PyMem_Free(out.data);
         return PyErr_Occurred() ? NULL : PyErr_NoMemory();
     }

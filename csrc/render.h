@@ -21,6 +21,15 @@ typedef struct {
     PyObject *region;       /* Region of raw memory, or NULL */
 } hx_LayoutObject;
 
+/* A field's bytes in the layout's snapshot, and as integers. */
+const unsigned char *hx_bytes_of(hx_LayoutObject *layout, const hx_field *f);
+uint64_t hx_unsigned_of(const unsigned char *p, Py_ssize_t size);
+int64_t hx_signed_of(const unsigned char *p, Py_ssize_t size);
+
+/* The name of the i-th tp_flags bit this CPython defines (and the bit in
+   *flag), or NULL past the last. */
+const char *hx_type_flag_name(size_t i, unsigned long *flag);
+
 /* A field's name, as a new str. */
 PyObject *hx_field_name(const hx_field *f);
 

@@ -78,6 +78,8 @@ def dumps(obj=_MISSING, *, address=None, size=None, follow=False,
     root = _root(obj, address, size)
     if depth is None:
         depth = 1 if follow else 0
+    if depth <= 0 and format == "text":
+        return root.render(bytes=bytes, color=color, rows=rows)
     layouts, skipped = _reachable(root, depth, limit)
     if format == "json":
         document = root.to_dict()
