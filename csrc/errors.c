@@ -60,6 +60,49 @@ new_exception(PyObject *module, const char *name, const char *doc,
     return type;
 }
 
+/* MemoryFault.__reduce__: OSError's own keeps args and __dict__, but not
+   errno, which only the two-argument constructor sets.  Put it in the
+   state, which __setstate__ sets again as an attribute. */
+static PyObject *
+MemoryFault_reduce(PyObject *self, PyObject *Py_UNUSED(unused))
+{
+    PyObject *args, *state, *dict, *number, *result = NULL;
+
+    args = PyObject_GetAttrString(self, "args");
+    dict = PyObject_GetAttrString(self, "__dict__");
+    number = PyObject_GetAttrString(self, "errno");
+    state = dict == NULL ? NULL : PyDict_Copy(dict);
+    if (args != NULL && state != NULL && number != NULL
+        && PyDict_SetItemString(state, "errno", number) == 0) {
+        result = PyTuple_Pack(3, (PyObject *)Py_TYPE(self), args, state);
+    }
+    Py_XDECREF(args);
+    Py_XDECREF(dict);
+    Py_XDECREF(number);
+    Py_XDECREF(state);
+    return result;
+}
+
+static PyMethodDef MemoryFault_reduce_def = {
+    "__reduce__", MemoryFault_reduce, METH_NOARGS,
+    "Pickle with errno and the fault's attributes."
+};
+
+static int
+add_reduce(PyObject *type)
+{
+    PyObject *method = PyDescr_NewMethod((PyTypeObject *)type,
+                                         &MemoryFault_reduce_def);
+    int status;
+
+    if (method == NULL) {
+        return -1;
+    }
+    status = PyObject_SetAttrString(type, "__reduce__", method);
+    Py_DECREF(method);
+    return status;
+}
+
 int
 hx_errors_init(PyObject *module)
 {
@@ -84,7 +127,7 @@ hx_errors_init(PyObject *module)
         || hx_NullPointerError == NULL || hx_DanglingPointerError == NULL) {
         return -1;
     }
-    return 0;
+    return add_reduce(hx_MemoryFault);
 }
 
 /* Whether an address lies above the user half of the x86-64 (or AArch64)

@@ -36,7 +36,9 @@
    x86-64 cannot exist; a larger "count" is a pointer or garbage. */
 #define MAX_REFCOUNT ((uint64_t)1 << (47 - 3))
 
-#define MAX_BASICSIZE (1 << 20)
+/* Far larger than any real instance (a class with a million __slots__
+   has 8 MB instances), far smaller than a pointer read as a size. */
+#define MAX_BASICSIZE ((Py_ssize_t)1 << 30)
 
 /* No object can be larger than the 47-bit user address space. */
 #define MAX_EXTENT ((uint64_t)1 << 47)

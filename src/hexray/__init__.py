@@ -11,14 +11,16 @@ _interpreter.check()
 
 try:
     from hexray import _hexray
-except ImportError as error:  # built for another interpreter, or not built
+except ImportError as _error:  # built for another interpreter, or not built
     import sys as _sys
 
-    raise ImportError(
+    _refusal = ImportError(
         "hexray's C core is not built for this interpreter (CPython %s at %s): "
         "install hexray with this interpreter, e.g. `%s -m pip install hexray`"
         % (_sys.version.split()[0], _sys.executable, _sys.executable)
-    ) from error
+    )
+    _refusal.__cause__ = _error   # `raise ... from` would not parse on 2.7
+    raise _refusal
 
 from hexray._hexray import (
     DanglingPointerError,

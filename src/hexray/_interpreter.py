@@ -1,12 +1,18 @@
 """Which interpreters hexray runs on, and a clear refusal for the others.
 
-This file and hexray/__init__.py must stay readable by any Python 3, so that
-an old interpreter gets this refusal rather than a SyntaxError.
+This file and hexray/__init__.py must stay readable by any Python, 2.7
+included, so that an old interpreter gets this refusal rather than a
+SyntaxError.
 """
 
 import sys
 
 SUPPORTED = ((3, 9), (3, 13))
+
+
+def _supported():
+    low, high = SUPPORTED
+    return "%d.%d-%d.%d" % (low[0], low[1], high[0], high[1])
 
 
 def refusal(implementation, version, gil_disabled):
@@ -16,21 +22,15 @@ def refusal(implementation, version, gil_disabled):
     sys.version_info, gil_disabled whether this is a free-threaded build.
     """
     if implementation != "cpython":
-        return (
-            "hexray reads CPython's own object layouts and runs only on CPython "
-            "%d.%d-%d.%d; this is %s %d.%d"
-            % (*SUPPORTED[0], *SUPPORTED[1], implementation, *version[:2])
-        )
+        return ("hexray reads CPython's own object layouts and runs only on "
+                "CPython %s; this is %s %d.%d"
+                % (_supported(), implementation, version[0], version[1]))
     if not SUPPORTED[0] <= tuple(version[:2]) <= SUPPORTED[1]:
-        return (
-            "hexray supports CPython %d.%d-%d.%d; this is CPython %d.%d"
-            % (*SUPPORTED[0], *SUPPORTED[1], *version[:2])
-        )
+        return ("hexray supports CPython %s; this is CPython %d.%d"
+                % (_supported(), version[0], version[1]))
     if gil_disabled:
-        return (
-            "hexray does not support free-threaded CPython builds: their object "
-            "header and reference counts are laid out differently"
-        )
+        return ("hexray does not support free-threaded CPython builds: their "
+                "object header and reference counts are laid out differently")
     return None
 
 
@@ -41,6 +41,8 @@ def check():
         gil_disabled = not sys._is_gil_enabled() or bool(
             __import__("sysconfig").get_config_var("Py_GIL_DISABLED")
         )
-    reason = refusal(sys.implementation.name, sys.version_info, gil_disabled)
+    implementation = getattr(sys, "implementation", None)   # 3.3+
+    name = implementation.name if implementation is not None else "cpython"
+    reason = refusal(name, sys.version_info, gil_disabled)
     if reason is not None:
         raise ImportError(reason)
