@@ -48,6 +48,7 @@ typedef struct {
     Py_ssize_t count;           /* parameters for describe */
     Py_ssize_t aux;
     int on_request;             /* dump(follow=...) skips it (ob_type) */
+    Py_ssize_t aux2;            /* a third parameter, when two are not enough */
 } hx_follow;
 
 /* hx_follow.describe for pointers to objects: follow gives their layout. */
@@ -153,15 +154,104 @@ int hx_describe_singleton(hx_builder *b);  /* None, Ellipsis, ... */
 /* layout_types.c */
 int hx_describe_type(hx_builder *b);       /* type objects */
 int hx_describe_instance(hx_builder *b);   /* anything else */
+/* Parts of hx_describe_extras: the PyMemberDef members of the types in
+   the MRO past base_size; the __dict__ pointer a var-sized instance keeps
+   after its items (negative tp_dictoffset, 3.9-3.11: returns 1 if the
+   instance has one, 0 if not, -1 on error); and the attribute values a
+   3.13 instance keeps inside itself (Py_TPFLAGS_INLINE_VALUES). */
+int hx_describe_members(hx_builder *b, Py_ssize_t base_size);
+int hx_describe_var_dict(hx_builder *b);
+int hx_describe_inline_values(hx_builder *b);
+
+/* internal_types.c: instances' attribute values (3.11+), whose names are
+   the shared keys of their class (ht_cached_keys). */
+typedef struct {
+    Py_ssize_t capacity, size, embedded, valid;     /* 3.13's header */
+    Py_ssize_t values;      /* offset of values[0] */
+    Py_ssize_t max_values;  /* SHARED_KEYS_MAX_SIZE; 0 before 3.11 */
+} hx_values_shape;
+void hx_get_values_shape(hx_values_shape *shape);
+Py_ssize_t hx_shared_key_count(PyTypeObject *type);
+PyObject *hx_shared_key(PyTypeObject *type, Py_ssize_t index);
 
 /* layout_code.c */
 int hx_describe_function(hx_builder *b);
 int hx_describe_code(hx_builder *b);
 int hx_describe_frame(hx_builder *b);
 
+#if PY_VERSION_HEX >= 0x030B0000
+/* internal_code.c: what only CPython's internal headers say about 3.11+
+   bytecode and frames. */
+
+/* Where a member of an internal struct lies: offset and size (size 0:
+   this version has no such member). */
+typedef struct {
+    Py_ssize_t offset;
+    Py_ssize_t size;
+} hx_span;
+
+typedef struct {
+    /* PyFrameObject (struct _frame) */
+    hx_span f_back, f_frame, f_trace, f_lineno, f_trace_lines,
+            f_trace_opcodes, f_fast_as_locals, f_extra_locals,
+            f_locals_cache, f_frame_data;
+    /* _PyInterpreterFrame */
+    hx_span f_func, f_funcobj, f_code, f_executable, previous, f_globals,
+            f_builtins, f_locals, frame_obj, prev_instr, instr_ptr,
+            stacktop, is_entry, return_offset, owner, localsplus;
+    /* enum _frameowner (-1: not in this version) */
+    int owned_by_thread, owned_by_generator, owned_by_frame_object,
+        owned_by_cstack;
+    /* the bits of co_localspluskinds (fast_hidden: 0 before 3.12) */
+    int fast_local, fast_cell, fast_free, fast_hidden;
+} hx_frame_facts;
+
+const hx_frame_facts *hx_get_frame_facts(void);
+int hx_opcode_deopt(int opcode);        /* the opcode the compiler wrote */
+int hx_opcode_caches(int opcode);       /* inline CACHE units after it */
+const char *hx_opcode_name(int opcode); /* NULL: ask dis */
+Py_ssize_t hx_executor_opcode_offset(void);     /* 3.13, else -1 */
+#endif
+
 /* At most this many items of a block are described, one field each; one
    more field summarises the rest. */
 #define HX_MAX_DESCRIBED_ITEMS 4096
+
+/* internal_dict.c: what CPython's internal headers say about dicts and
+   sets, for layout_containers.c. */
+typedef struct {
+    Py_ssize_t offset, size;
+} hx_member_span;
+
+#if PY_VERSION_HEX >= 0x030B0000
+typedef struct {
+    /* PyDictKeysObject; dk_indices start at sizeof() */
+    Py_ssize_t keys_size;
+    hx_member_span dk_refcnt, dk_log2_size, dk_log2_index_bytes, dk_kind,
+                   dk_version, dk_usable, dk_nentries;
+    Py_ssize_t dk_indices;
+    /* PyDictKeyEntry (DICT_KEYS_GENERAL) and PyDictUnicodeEntry */
+    Py_ssize_t entry_size;
+    hx_member_span me_hash, me_key, me_value;
+    Py_ssize_t unicode_entry_size;
+    hx_member_span unicode_me_key, unicode_me_value;
+    /* DictKeysKind */
+    int kind_general, kind_unicode, kind_split;
+    /* PyDictValues: offset of values[0]; 3.13's header */
+    Py_ssize_t values;
+#if PY_VERSION_HEX >= 0x030D0000
+    hx_member_span capacity, size, embedded, valid;
+#endif
+    /* ma_version_tag: the step between versions (3.12+: above the low bits
+       of the watchers, and in 3.13 of a count of watched changes) */
+    Py_ssize_t version_increment, watcher_bits, mutation_bits;
+} hx_dict_facts;
+
+extern const hx_dict_facts hx_dict_internals;
+#endif
+
+/* _PySet_Dummy: the key of a deleted set entry (borrowed). */
+PyObject *hx_set_dummy(void);
 
 /* layout.c */
 int hx_layout_init(PyObject *module);
