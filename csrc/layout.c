@@ -248,43 +248,14 @@ covered(const hx_builder *b, Py_ssize_t offset)
     return 0;
 }
 
-/* __slots__ of every heap type in the MRO, as PyMemberDefs past the
-   type object (they belong to the type, which outlives the builder). */
-static int
-describe_slots(hx_builder *b, Py_ssize_t base_size)
-{
-    PyObject *mro = b->type->tp_mro;
-    Py_ssize_t i;
-
-    for (i = 0; mro != NULL && i < PyTuple_GET_SIZE(mro); i++) {
-        PyTypeObject *t = (PyTypeObject *)PyTuple_GET_ITEM(mro, i);
-        PyMemberDef *m;
-
-        if (!PyType_HasFeature(t, Py_TPFLAGS_HEAPTYPE)
-            || t->tp_members == NULL) {
-            continue;
-        }
-        for (m = t->tp_members; m->name != NULL; m++) {
-            if (m->offset < base_size || covered(b, m->offset)) {
-                continue;
-            }
-            if (hx_add(b, m->offset, sizeof(PyObject *), m->name,
-                       "PyObject *", HX_V_OBJECT,
-                       "a __slots__ member (NULL: not set)") == NULL) {
-                return -1;
-            }
-        }
-    }
-    return 0;
-}
-
 int
 hx_describe_extras(hx_builder *b, Py_ssize_t base_size)
 {
     PyTypeObject *type = b->type;
     Py_ssize_t size = type->tp_basicsize;
 
-    if (describe_slots(b, base_size) < 0) {
+    /* __slots__ and other PyMemberDefs (layout_types.c) */
+    if (hx_describe_members(b, base_size) < 0) {
         return -1;
     }
     if (type->tp_dictoffset > 0 && !covered(b, type->tp_dictoffset)
@@ -299,6 +270,17 @@ hx_describe_extras(hx_builder *b, Py_ssize_t base_size)
                   "__weakref__", "PyObject *", HX_V_OBJECT,
                   "the list of weak references to the instance") == NULL) {
         return -1;
+    }
+    /* A var-sized instance may keep its __dict__ after its items; the
+       word tp_basicsize counts for it is then not past the base. */
+    switch (hx_describe_var_dict(b)) {
+    case -1:
+        return -1;
+    case 1:
+        size = base_size;
+        break;
+    default:
+        break;
     }
     /* Whatever else lies past the base: bytes with no public name. */
     while (base_size < size) {
@@ -317,7 +299,8 @@ hx_describe_extras(hx_builder *b, Py_ssize_t base_size)
             base_size++;
         }
     }
-    return 0;
+    /* 3.13: attribute values inside the object, past tp_basicsize */
+    return hx_describe_inline_values(b);
 }
 
 
@@ -586,6 +569,15 @@ static const struct {
 #ifdef Py_TPFLAGS_ITEMS_AT_END
     {Py_TPFLAGS_ITEMS_AT_END, "ITEMS_AT_END"},
 #endif
+#ifdef _Py_TPFLAGS_MATCH_SELF
+    {_Py_TPFLAGS_MATCH_SELF, "_MATCH_SELF"},
+#endif
+    {Py_TPFLAGS_VALID_VERSION_TAG, "VALID_VERSION_TAG"},
+    {Py_TPFLAGS_HAVE_VERSION_TAG, "HAVE_VERSION_TAG"},
+#ifdef _Py_TPFLAGS_STATIC_BUILTIN
+    {_Py_TPFLAGS_STATIC_BUILTIN, "_STATIC_BUILTIN"},
+#endif
+    {Py_TPFLAGS_HAVE_FINALIZE, "HAVE_FINALIZE"},
     {Py_TPFLAGS_LONG_SUBCLASS, "LONG_SUBCLASS"},
     {Py_TPFLAGS_LIST_SUBCLASS, "LIST_SUBCLASS"},
     {Py_TPFLAGS_TUPLE_SUBCLASS, "TUPLE_SUBCLASS"},
