@@ -123,14 +123,46 @@ def mappings():
           % (len(hexray.regions()), hexray.fault_handler_active()))
 
 
+def layouts():
+    heading("Layouts: the fields of any object, from the interpreter's headers")
+    big = 2**120 - 1
+    layout = hexray.layout(big)
+    for field in layout:
+        print("   %-12s %+4d %2d bytes  %-14r %s"
+              % (field.name, field.offset, field.size, field.value,
+                 field.meaning))
+    print("   the digits rebuild the number:",
+          sum(f.value << (sys.int_info.bits_per_digit * i)
+              for i, f in enumerate(f for f in layout
+                                    if f.name.startswith("ob_digit")))
+          == big)
+    print()
+    print(hexray.dumps(big, color=sys.stdout.isatty()))
+
+
+def dumps_that_follow_pointers():
+    heading("dump(..., follow=True): the list, its item array, the items")
+    print(hexray.dumps([1, 2, "aaaaaaa"], follow=True,
+                       color=sys.stdout.isatty()))
+    heading("A dict, its keys object and values; a type without an instance")
+    print(hexray.dumps({"key": "value"}, follow=True, rows=12,
+                       color=sys.stdout.isatty()))
+    print(hexray.schema(float).render(color=sys.stdout.isatty()))
+    print("   (the same from a shell: hexray dump \"[1, 2, 'aaaaaaa']\" "
+          "--follow; hexray layout float)")
+
+
 def main():
-    print("hexray %s on CPython %s" % (hexray.__version__, sys.version.split()[0]))
+    print("hexray %s on CPython %s"
+          % (hexray.__version__, sys.version.split()[0]))
     addresses_and_raw_memory()
     bad_addresses()
     typed_reads_and_writes()
     objects_at_addresses()
     pointers()
     mappings()
+    layouts()
+    dumps_that_follow_pointers()
 
 
 if __name__ == "__main__":

@@ -4,12 +4,15 @@ The layouts and their text come from the C core (Layout.render); this module
 only decides which layouts to show, and in which format.
 """
 
+from __future__ import annotations
+
 import json
 import os
 import sys
 from collections import deque
+from typing import Any, TextIO
 
-from hexray._hexray import HexrayError, layout, layout_at
+from hexray._hexray import HexrayError, Layout, layout, layout_at
 
 _MISSING = object()
 
@@ -17,7 +20,7 @@ _MISSING = object()
 FOLLOW_LIMIT = 64
 
 
-def _root(obj, address, size):
+def _root(obj: Any, address: int | None, size: int | None) -> Layout:
     if address is None:
         if obj is _MISSING:
             raise TypeError("dump() needs an object, or address=")
@@ -27,7 +30,8 @@ def _root(obj, address, size):
     return layout_at(address) if size is None else layout_at(address, size)
 
 
-def _reachable(root, depth, limit):
+def _reachable(root: Layout, depth: int,
+               limit: int) -> tuple[list[Layout], int]:
     """The root, then what it points to, breadth first.
 
     Blocks an object owns (a list's item array, a dict's keys) belong to
@@ -63,9 +67,11 @@ def _reachable(root, depth, limit):
     return found, skipped
 
 
-def dumps(obj=_MISSING, *, address=None, size=None, follow=False,
-          depth=None, bytes=False, color=False, format="text", rows=64,
-          limit=FOLLOW_LIMIT):
+def dumps(obj: Any = _MISSING, *, address: int | None = None,
+          size: int | None = None, follow: bool = False,
+          depth: int | None = None, bytes: bool = False, color: bool = False,
+          format: str = "text", rows: int | None = 64,
+          limit: int = FOLLOW_LIMIT) -> str:
     """The annotated hexdump of obj (or of the memory at address), as text.
 
     follow=True also dumps what obj points to: the blocks it owns (a list's
@@ -96,16 +102,19 @@ def dumps(obj=_MISSING, *, address=None, size=None, follow=False,
     return text
 
 
-def _wants_color(file):
+def _wants_color(file: TextIO) -> bool:
     if os.environ.get("NO_COLOR"):
         return False
     isatty = getattr(file, "isatty", None)
     return bool(isatty and isatty())
 
 
-def dump(obj=_MISSING, *, address=None, size=None, follow=False, depth=None,
-         bytes=False, color=None, format="text", rows=64, limit=FOLLOW_LIMIT,
-         file=None):
+def dump(obj: Any = _MISSING, *, address: int | None = None,
+         size: int | None = None, follow: bool = False,
+         depth: int | None = None, bytes: bool = False,
+         color: bool | None = None, format: str = "text",
+         rows: int | None = 64, limit: int = FOLLOW_LIMIT,
+         file: TextIO | None = None) -> None:
     """Print the annotated hexdump of obj (or of the memory at address).
 
     Takes the arguments of dumps(), and file (default sys.stdout).  color
