@@ -13,6 +13,7 @@
 #  include "internal/pycore_moduleobject.h"
 #endif
 
+#include "layout.h"
 #include "private.h"
 
 #if PY_VERSION_HEX >= 0x030A0000

@@ -9,6 +9,7 @@
 #include "layout.h"
 #include "render.h"
 
+#include <stdarg.h>
 #include <string.h>
 #if PY_VERSION_HEX < 0x030C0000
 #  include "structmember.h"     /* PyMemberDef; in Python.h from 3.12 */
@@ -127,6 +128,106 @@ follow_object_marker(hx_builder *Py_UNUSED(b))
 
 const hx_describe_fn hx_follow_object = follow_object_marker;
 
+/* ----------------------------------------------------------------------
+   Text made at run time, and the format language of names and meanings */
+
+struct hx_text_chunk {
+    hx_text_chunk *next;
+    size_t used, size;
+    char text[];
+};
+
+#define TEXT_CHUNK_SIZE 4096
+
+static char *
+text_room(hx_builder *b, size_t length)
+{
+    hx_text_chunk *chunk = b->texts;
+
+    if (chunk == NULL || chunk->size - chunk->used < length) {
+        size_t size = length > TEXT_CHUNK_SIZE ? length : TEXT_CHUNK_SIZE;
+        chunk = PyMem_Malloc(sizeof(hx_text_chunk) + size);
+        if (chunk == NULL) {
+            PyErr_NoMemory();
+            return NULL;
+        }
+        chunk->next = b->texts;
+        chunk->used = 0;
+        chunk->size = size;
+        b->texts = chunk;
+    }
+    chunk->used += length;
+    return chunk->text + chunk->used - length;
+}
+
+static void
+free_texts(hx_text_chunk *chunk)
+{
+    while (chunk != NULL) {
+        hx_text_chunk *next = chunk->next;
+        PyMem_Free(chunk);
+        chunk = next;
+    }
+}
+
+const char *
+hx_keep(hx_builder *b, const char *format, ...)
+{
+    char text[512], *kept;
+    size_t length;
+    va_list args;
+
+    va_start(args, format);
+    PyOS_vsnprintf(text, sizeof(text), format, args);
+    va_end(args);
+    length = strlen(text);
+    kept = text_room(b, length + 1);
+    if (kept != NULL) {
+        memcpy(kept, text, length + 1);
+    }
+    return kept;
+}
+
+size_t
+hx_format(char *dst, size_t cap, const char *format, Py_ssize_t a0,
+          Py_ssize_t a1)
+{
+    Py_ssize_t args[2];
+    size_t length = 0;
+    int used = 0;
+    char number[32];
+
+    args[0] = a0;
+    args[1] = a1;
+    while (*format != '\0' && length + 1 < cap) {
+        const char *piece = format;
+        size_t size = 1;
+
+        if (strncmp(format, "%zd", 3) == 0) {
+            PyOS_snprintf(number, sizeof(number), "%zd",
+                          args[used < 2 ? used : 1]);
+            used++;
+            piece = number;
+            size = strlen(number);
+            format += 3;
+        }
+        else if (strncmp(format, "%%", 2) == 0) {
+            format += 2;
+        }
+        else {
+            format++;
+        }
+        if (size > cap - 1 - length) {
+            size = cap - 1 - length;
+        }
+        memcpy(dst + length, piece, size);
+        length += size;
+    }
+    dst[length] = '\0';
+    return length;
+}
+
+
 /* Fields in address order; fields at the same offset (bit fields) keep
    the order they were described in.  Describers add them nearly in order,
    so an insertion sort does little work. */
@@ -151,6 +252,8 @@ builder_clear(hx_builder *b)
     PyMem_Free(b->fields);
     b->fields = NULL;
     b->count = b->capacity = 0;
+    free_texts(b->texts);
+    b->texts = NULL;
 }
 
 
@@ -525,13 +628,20 @@ hx_field_value(hx_LayoutObject *layout, const hx_field *f, PyObject **note)
     }
 }
 
+/* A name or meaning, filled in, as a str. */
+static PyObject *
+formatted(const char *format, Py_ssize_t a0, Py_ssize_t a1)
+{
+    char text[1024];
+    size_t length = hx_format(text, sizeof(text), format, a0, a1);
+
+    return PyUnicode_DecodeUTF8(text, (Py_ssize_t)length, "replace");
+}
+
 PyObject *
 hx_field_name(const hx_field *f)
 {
-    if (f->index >= 0) {
-        return PyUnicode_FromFormat(f->name, f->index);
-    }
-    return PyUnicode_FromString(f->name);
+    return formatted(f->name, f->index, 0);
 }
 
 /* Names of the Py_TPFLAGS_* bits this CPython defines. */
@@ -618,7 +728,7 @@ flag_names(unsigned long flags)
 PyObject *
 hx_field_meaning(hx_LayoutObject *layout, const hx_field *f, PyObject *value)
 {
-    PyObject *meaning = PyUnicode_FromFormat(f->meaning, f->arg0, f->arg1);
+    PyObject *meaning = formatted(f->meaning, f->arg0, f->arg1);
     PyObject *extra = NULL, *joined;
 
     if (meaning == NULL || layout->raw == NULL || value == NULL) {
@@ -939,10 +1049,12 @@ new_layout(hx_builder *b, PyObject *object, PyObject *owner,
     self->address = b->address;
     self->start = b->start;
     self->end = b->end;
-    self->fields = b->fields;   /* the layout owns them now */
+    self->fields = b->fields;   /* the layout owns them now, */
     self->count = b->count;
+    self->texts = b->texts;     /* and the text they borrow */
     b->fields = NULL;
     b->count = b->capacity = 0;
+    b->texts = NULL;
     self->cache = NULL;
     self->note = NULL;
     self->region = NULL;
@@ -1062,13 +1174,9 @@ find_field(hx_LayoutObject *self, PyObject *key)
     }
     for (i = 0; i < self->count; i++) {
         const hx_field *f = &self->fields[i];
-        const char *have = f->name;
 
-        if (f->index >= 0) {
-            PyOS_snprintf(name, sizeof(name), f->name, f->index);
-            have = name;
-        }
-        if (have[0] != '\0' && strcmp(have, want) == 0) {
+        hx_format(name, sizeof(name), f->name, f->index, 0);
+        if (name[0] != '\0' && strcmp(name, want) == 0) {
             return f;
         }
     }
@@ -1144,6 +1252,7 @@ Layout_dealloc(hx_LayoutObject *self)
     Py_CLEAR(self->raw);
     Py_CLEAR(self->type);
     PyMem_Free(self->fields);
+    free_texts(self->texts);
     PyObject_GC_Del(self);
 }
 

@@ -37,6 +37,13 @@ typedef enum {
 
 typedef struct hx_builder hx_builder;
 
+/* Where a member of a struct lies: its offset and size (size 0: this
+   version has no such member).  What internal*.c tell the describers. */
+typedef struct {
+    Py_ssize_t offset;
+    Py_ssize_t size;
+} hx_span;
+
 /* Describes a block of memory into a builder whose `address` and `follow`
    parameters are set.  0, or -1 with an exception set. */
 typedef int (*hx_describe_fn)(hx_builder *b);
@@ -67,6 +74,10 @@ typedef struct {
     hx_follow follow;
 } hx_field;
 
+/* Text a describer makes at run time (a name read from memory, a meaning
+   that quotes one), kept as long as the layout that shows it. */
+typedef struct hx_text_chunk hx_text_chunk;
+
 struct hx_builder {
     uintptr_t address;          /* where offset 0 is; 0 for a type's schema */
     PyTypeObject *type;         /* the object's type; NULL for a block */
@@ -78,6 +89,7 @@ struct hx_builder {
     Py_ssize_t count, capacity;
     hx_follow params;           /* a block's parameters, from its pointer */
     uintptr_t owner;            /* the object a block belongs to */
+    hx_text_chunk *texts;       /* what hx_keep() made, owned */
 };
 
 /* Add a field; returns it for optional settings (index, args, follow), or
@@ -95,6 +107,21 @@ hx_field *hx_add(hx_builder *b, Py_ssize_t offset, Py_ssize_t size,
 #define HX_MEMBER_AS(b, type, member, name, ctype, value, meaning)      \
     hx_add((b), offsetof(type, member), sizeof(((type *)0)->member),    \
            (name), (ctype), (value), (meaning))
+
+/* Names and meanings are formats of their own small language: "%zd"
+   stands for the field's index (names) or for arg0, then arg1 (meanings),
+   and "%%" for a percent sign; every other character is itself.  This
+   writes one, filled in, to dst (at most cap - 1 bytes, NUL-terminated)
+   and returns its length. */
+size_t hx_format(char *dst, size_t cap, const char *format, Py_ssize_t a0,
+                 Py_ssize_t a1);
+
+/* printf-format some text and keep it with the builder (and then with
+   its Layout), for names read from memory and meanings that quote them.
+   The text is used as a name or meaning format as it is: what it quotes
+   must hold no '%' (identifiers and opcode names do not).  NULL with
+   MemoryError set on failure. */
+const char *hx_keep(hx_builder *b, const char *format, ...);
 
 /* Guarded read of `size` bytes at `offset` from the builder's address.
    0, or -1 with MemoryFault set. */
@@ -151,6 +178,16 @@ int hx_describe_slice(hx_builder *b);
 int hx_describe_module(hx_builder *b);
 int hx_describe_singleton(hx_builder *b);  /* None, Ellipsis, ... */
 
+/* internal_module.c: where each member of the module object lies (by
+   offsetof/sizeof on private.h's struct on 3.9, on the internal header's
+   from 3.10). */
+typedef struct {
+    hx_span md_dict, md_def, md_state, md_weaklist, md_name;
+    Py_ssize_t size;    /* sizeof the struct: the base of a subclass */
+} hx_module_layout;
+
+const hx_module_layout *hx_get_module_layout(void);
+
 /* layout_types.c */
 int hx_describe_type(hx_builder *b);       /* type objects */
 int hx_describe_instance(hx_builder *b);   /* anything else */
@@ -183,13 +220,6 @@ int hx_describe_frame(hx_builder *b);
 /* internal_code.c: what only CPython's internal headers say about 3.11+
    bytecode and frames. */
 
-/* Where a member of an internal struct lies: offset and size (size 0:
-   this version has no such member). */
-typedef struct {
-    Py_ssize_t offset;
-    Py_ssize_t size;
-} hx_span;
-
 typedef struct {
     /* PyFrameObject (struct _frame) */
     hx_span f_back, f_frame, f_trace, f_lineno, f_trace_lines,
@@ -219,28 +249,24 @@ Py_ssize_t hx_executor_opcode_offset(void);     /* 3.13, else -1 */
 
 /* internal_dict.c: what CPython's internal headers say about dicts and
    sets, for layout_containers.c. */
-typedef struct {
-    Py_ssize_t offset, size;
-} hx_member_span;
-
 #if PY_VERSION_HEX >= 0x030B0000
 typedef struct {
     /* PyDictKeysObject; dk_indices start at sizeof() */
     Py_ssize_t keys_size;
-    hx_member_span dk_refcnt, dk_log2_size, dk_log2_index_bytes, dk_kind,
+    hx_span dk_refcnt, dk_log2_size, dk_log2_index_bytes, dk_kind,
                    dk_version, dk_usable, dk_nentries;
     Py_ssize_t dk_indices;
     /* PyDictKeyEntry (DICT_KEYS_GENERAL) and PyDictUnicodeEntry */
     Py_ssize_t entry_size;
-    hx_member_span me_hash, me_key, me_value;
+    hx_span me_hash, me_key, me_value;
     Py_ssize_t unicode_entry_size;
-    hx_member_span unicode_me_key, unicode_me_value;
+    hx_span unicode_me_key, unicode_me_value;
     /* DictKeysKind */
     int kind_general, kind_unicode, kind_split;
     /* PyDictValues: offset of values[0]; 3.13's header */
     Py_ssize_t values;
 #if PY_VERSION_HEX >= 0x030D0000
-    hx_member_span capacity, size, embedded, valid;
+    hx_span capacity, size, embedded, valid;
 #endif
     /* ma_version_tag: the step between versions (3.12+: above the low bits
        of the watchers, and in 3.13 of a count of watched changes) */

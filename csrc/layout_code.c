@@ -32,106 +32,6 @@
 
 
 /* ----------------------------------------------------------------------
-   Text that fields borrow
-
-   A field's name and meaning are C strings the Layout borrows.  Names of
-   local variables and opcodes are only known at run time, so their text is
-   copied into a pool once and kept for the life of the process.  Opcode
-   texts are few (a few per opcode); names come from whatever code runs, so
-   their pool is bounded, and when it is full, callers fall back to a
-   fixed text.  Opcode texts keep a pool of their own, which names cannot
-   fill. */
-
-#define KEPT_SLOTS 8192             /* a power of two */
-#define KEPT_LIMIT (KEPT_SLOTS / 2)
-#define KEPT_BYTES (1 << 20)
-
-typedef struct {
-    char *slot[KEPT_SLOTS];
-    size_t count, bytes;
-} text_pool;
-
-static text_pool name_texts;
-#if PY_VERSION_HEX >= 0x030B0000
-static text_pool opcode_texts;  /* bytecode is only decoded from 3.11 */
-#endif
-
-static const char *
-keep_text(text_pool *pool, const char *text)
-{
-    size_t length = strlen(text), i;
-    uint32_t hash = 2166136261u;
-    const unsigned char *p;
-
-    for (p = (const unsigned char *)text; *p != '\0'; p++) {
-        hash = (hash ^ *p) * 16777619u;
-    }
-    for (i = hash & (KEPT_SLOTS - 1); pool->slot[i] != NULL;
-         i = (i + 1) & (KEPT_SLOTS - 1)) {
-        if (strcmp(pool->slot[i], text) == 0) {
-            return pool->slot[i];
-        }
-    }
-    if (pool->count >= KEPT_LIMIT || pool->bytes + length + 1 > KEPT_BYTES) {
-        return NULL;
-    }
-    pool->slot[i] = PyMem_RawMalloc(length + 1);
-    if (pool->slot[i] == NULL) {
-        return NULL;
-    }
-    memcpy(pool->slot[i], text, length + 1);
-    pool->count++;
-    pool->bytes += length + 1;
-    return pool->slot[i];
-}
-
-/* A kept, formatted text; `fallback` if it cannot be kept.  The pieces
-   must already have any '%' doubled: the text is a meaning's format. */
-static const char *
-keep_vformat(text_pool *pool, const char *fallback, const char *format,
-             va_list args)
-{
-    char text[256];
-    const char *result;
-    int n = PyOS_vsnprintf(text, sizeof(text), format, args);
-
-    if (n < 0 || (size_t)n >= sizeof(text)) {
-        return fallback;
-    }
-    result = keep_text(pool, text);
-    return result != NULL ? result : fallback;
-}
-
-#if PY_VERSION_HEX >= 0x030B0000
-/* keep_vformat() into the pool of opcode texts. */
-static const char *
-opcode_text(const char *fallback, const char *format, ...)
-{
-    const char *result;
-    va_list args;
-
-    va_start(args, format);
-    result = keep_vformat(&opcode_texts, fallback, format, args);
-    va_end(args);
-    return result;
-}
-#endif
-
-/* keep_vformat() into the pool of names read from memory. */
-static const char *
-name_text(const char *fallback, const char *format, ...)
-{
-    const char *result;
-    va_list args;
-
-    va_start(args, format);
-    result = keep_vformat(&name_texts, fallback, format, args);
-    va_end(args);
-    return result;
-}
-
-
-/* ----------------------------------------------------------------------
    Reading memory that is not the described object's own */
 
 /* Copy size bytes from address, never faulting.  0, or -1 (no exception
@@ -633,9 +533,12 @@ describe_unit_array(hx_builder *b)
         if (which == PER_INSTRUCTION_OPCODES
             && peek(b->address + (uintptr_t)i, &opcode, 1) == 0
             && opcode != 0) {
-            f->meaning = opcode_text(f->meaning, "%s: the opcode "
-                                     "INSTRUMENTED_INSTRUCTION replaced at "
-                                     "this code unit", opname(opcode));
+            f->meaning = hx_keep(b, "%s: the opcode "
+                                 "INSTRUMENTED_INSTRUCTION replaced at this "
+                                 "code unit", opname(opcode));
+            if (f->meaning == NULL) {
+                return -1;
+            }
         }
     }
     return 0;
@@ -667,9 +570,11 @@ describe_line_array(hx_builder *b)
         f->index = f->arg0 = i;
         if (peek(b->address + (uintptr_t)f->offset, &opcode, 1) == 0
             && opcode != 0) {
-            f->meaning = opcode_text(f->meaning, "%s: the opcode "
-                                     "INSTRUMENTED_LINE replaced",
-                                     opname(opcode));
+            f->meaning = hx_keep(b, "%s: the opcode INSTRUMENTED_LINE "
+                                 "replaced", opname(opcode));
+            if (f->meaning == NULL) {
+                return -1;
+            }
         }
         f = hx_add(b, i * size + offsetof(_PyCoLineInstrumentationData,
                                           line_delta),
@@ -787,15 +692,19 @@ describe_executors(hx_builder *b)
    from the dis module, once.  Names are kept only if they look like
    opcode names, so that they are safe in a meaning's format. */
 
-static const char *opnames[256];
+#define OPNAME_SIZE 48
+static char opname_text[256][OPNAME_SIZE];
+static const char *opnames[256];    /* NULL, or opname_text[opcode] */
 static int opnames_state;       /* 0: not loaded, 1: loading, 2: loaded */
 
+/* Keep an opcode's name in the table, if it looks like one: letters,
+   digits, '_', '<' and '>', so it is safe in a meaning as it is. */
 static const char *
-keep_opname(const char *name)
+keep_opname(int opcode, const char *name)
 {
     const char *p;
 
-    if (name == NULL || *name == '\0' || strlen(name) > 48) {
+    if (name == NULL || *name == '\0' || strlen(name) >= OPNAME_SIZE) {
         return NULL;
     }
     for (p = name; *p != '\0'; p++) {
@@ -803,7 +712,8 @@ keep_opname(const char *name)
             return NULL;
         }
     }
-    return keep_text(&opcode_texts, name);
+    strcpy(opname_text[opcode], name);
+    return opname_text[opcode];
 }
 
 /* dis._all_opname (specialised and instrumented opcodes included); the
@@ -828,7 +738,7 @@ load_dis_opnames(void)
 
         if (name != NULL && PyUnicode_Check(name) && opnames[i] == NULL) {
             const char *text = PyUnicode_AsUTF8(name);
-            opnames[i] = keep_opname(text);
+            opnames[i] = keep_opname((int)i, text);
         }
         Py_XDECREF(name);
         PyErr_Clear();
@@ -848,7 +758,7 @@ load_opnames(void)
     }
     opnames_state = 1;
     for (i = 0; i < 256; i++) {
-        opnames[i] = keep_opname(hx_opcode_name(i));
+        opnames[i] = keep_opname(i, hx_opcode_name(i));
         missing |= opnames[i] == NULL;
     }
     /* Without dis (say, while the interpreter shuts down), try again
@@ -859,21 +769,23 @@ load_opnames(void)
 static const char *
 opname(int opcode)
 {
+    static char unknown[256][8];
     const char *name = opcode >= 0 && opcode < 256 ? opnames[opcode] : NULL;
 
-    if (name == NULL) {
-        name = opcode_text("?", "<%d>", opcode);
+    if (name == NULL && opcode >= 0 && opcode < 256) {
+        PyOS_snprintf(unknown[opcode], sizeof(unknown[opcode]), "<%d>",
+                      opcode);
+        name = unknown[opcode];
     }
-    return name;
+    return name != NULL ? name : "?";
 }
 
 /* The meaning of an opcode field: the opcode, what it stands for, and its
-   base, the opcode co.co_code shows.  arg0 is the base's number, for the
-   fallback. */
+   base, the opcode co.co_code shows.  NULL with an exception set if it
+   cannot be kept. */
 static const char *
-opcode_meaning(int executed, int replaced, int base)
+opcode_meaning(hx_builder *b, int executed, int replaced, int base)
 {
-    static const char fallback[] = "an opcode; base opcode %zd";
     const char *name = opname(executed);
 
     (void)replaced;     /* stand-ins exist from 3.12 */
@@ -881,15 +793,15 @@ opcode_meaning(int executed, int replaced, int base)
 #ifdef INSTRUMENTED_LINE
     if (executed == INSTRUMENTED_LINE
         || executed == INSTRUMENTED_INSTRUCTION) {
-        return opcode_text(fallback, "%s, standing in for %s (kept in "
-                           "_co_monitoring); base opcode %s", name,
+        return hx_keep(b, "%s, standing in for %s (kept in "
+                       "_co_monitoring); base opcode %s", name,
                            opname(replaced), opname(base));
     }
 #endif
 #ifdef ENTER_EXECUTOR
     if (executed == ENTER_EXECUTOR) {
-        return opcode_text(fallback, "%s, standing in for %s (kept in the "
-                           "executor); base opcode %s", name,
+        return hx_keep(b, "%s, standing in for %s (kept in the "
+                       "executor); base opcode %s", name,
                            opname(replaced), opname(base));
     }
 #endif
@@ -898,11 +810,11 @@ opcode_meaning(int executed, int replaced, int base)
     }
 #ifdef MIN_INSTRUMENTED_OPCODE
     if (executed >= MIN_INSTRUMENTED_OPCODE) {
-        return opcode_text(fallback, "%s, instrumented; base opcode %s",
+        return hx_keep(b, "%s, instrumented; base opcode %s",
                            name, opname(base));
     }
 #endif
-    return opcode_text(fallback, "%s, specialised; base opcode %s", name,
+    return hx_keep(b, "%s, specialised; base opcode %s", name,
                        opname(base));
 }
 
@@ -999,10 +911,14 @@ static int
 add_instruction(hx_builder *b, Py_ssize_t i, int executed, int replaced,
                 int base)
 {
+    const char *meaning = opcode_meaning(b, executed, replaced, base);
     hx_field *f;
 
+    if (meaning == NULL) {
+        return -1;
+    }
     f = hx_add(b, CODE_UNITS + i * UNIT, 1, "co_code_adaptive[%zd].op.code",
-               "uint8_t", HX_V_UINT, opcode_meaning(executed, replaced, base));
+               "uint8_t", HX_V_UINT, meaning);
     if (f == NULL) {
         return -1;
     }
@@ -1027,11 +943,14 @@ add_instruction(hx_builder *b, Py_ssize_t i, int executed, int replaced,
 static int
 add_caches(hx_builder *b, Py_ssize_t i, int caches, Py_ssize_t end, int base)
 {
-    const char *meaning = opcode_text("inline cache unit %zd of %zd",
-                                      "inline cache unit %%zd of %%zd of "
-                                      "%s", opname(base));
+    /* "%zd" stays, for each unit's arg0 and arg1 to fill in. */
+    const char *meaning = hx_keep(b, "inline cache unit %%zd of %%zd of %s",
+                                  opname(base));
     int k;
 
+    if (meaning == NULL) {
+        return -1;
+    }
     for (k = 1; k <= caches && i + k < end; k++) {
         hx_field *f = hx_add(b, CODE_UNITS + (i + k) * UNIT, UNIT,
                              "co_code_adaptive[%zd].cache", "uint16_t",
@@ -1276,8 +1195,9 @@ slot_name(const frame_code *fc, Py_ssize_t i, char *name, size_t cap)
     return peek_ascii(text, name, cap) < 0 ? -1 : kind;
 }
 
+/* NULL with an exception set if the meaning cannot be kept. */
 static const char *
-slot_meaning(const frame_code *fc, Py_ssize_t i)
+slot_meaning(hx_builder *b, const frame_code *fc, Py_ssize_t i)
 {
     static const char *const forms[] = {
         [SLOT_LOCAL] = "local variable '%s' (NULL: unbound)",
@@ -1292,7 +1212,7 @@ slot_meaning(const frame_code *fc, Py_ssize_t i)
     if (kind < 0) {
         return fallback;
     }
-    return name_text(fallback, forms[kind], name);
+    return hx_keep(b, forms[kind], name);     /* peek_ascii doubled any % */
 }
 
 /* A value stack slot: in use if below `depth` (-1: not recorded). */
@@ -1340,8 +1260,11 @@ add_slots(hx_builder *b, Py_ssize_t start, const char *name,
         hx_field *f;
 
         if (i < fc->nlocalsplus) {
-            f = hx_add(b, offset, WORD, name, "PyObject *", HX_V_OBJECT,
-                       slot_meaning(fc, i));
+            const char *meaning = slot_meaning(b, fc, i);
+
+            f = meaning == NULL ? NULL
+                                : hx_add(b, offset, WORD, name, "PyObject *",
+                                         HX_V_OBJECT, meaning);
             if (f != NULL) {
                 f->arg0 = i;
             }

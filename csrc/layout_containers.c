@@ -334,7 +334,7 @@ typedef struct {
 /* Where the parts of an entry are; hash.size is 0 for PyDictUnicodeEntry. */
 typedef struct {
     Py_ssize_t size;
-    hx_member_span hash, key, value;
+    hx_span hash, key, value;
 } entry_shape;
 
 static int
@@ -347,7 +347,7 @@ not_keys(uintptr_t address, const char *why)
 
 #if PY_VERSION_HEX >= 0x030B0000
 static uint64_t
-keys_member(const unsigned char *head, const hx_member_span *m)
+keys_member(const unsigned char *head, const hx_span *m)
 {
     return unsigned_at(head + m->offset, m->size);
 }
@@ -416,7 +416,7 @@ static const char *const kind_meanings[] = {
 };
 
 static hx_field *
-add_keys_member(hx_builder *b, const hx_member_span *m, const char *name,
+add_keys_member(hx_builder *b, const hx_span *m, const char *name,
                 const char *ctype, const char *meaning)
 {
     return hx_add(b, m->offset, m->size, name, ctype, HX_V_UINT, meaning);

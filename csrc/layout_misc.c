@@ -515,7 +515,7 @@ describe_module_state(hx_builder *b)
 }
 
 static hx_field *
-add_module_member(hx_builder *b, const hx_member_place *place,
+add_module_member(hx_builder *b, const hx_span *place,
                   const char *name, const char *ctype, hx_value_kind value,
                   const char *meaning)
 {

@@ -34,30 +34,21 @@
 /* ----------------------------------------------------------------------
    Helpers */
 
-/* Attribute names, kept for the life of the process.  A field's name must
-   outlive its layout, and an attribute name lives only as long as the
-   shared keys (or the class) that hold it. */
-static PyObject *kept_names;
-
-/* The name as a field can use it, or NULL: with an exception set on
+/* An attribute or member name, kept with the layout that shows it (the
+   class may go before the layout does), or NULL: with an exception set on
    failure, without one if the name is no identifier (those are shown by
-   index). */
+   index).  Identifiers hold no '%', so the name reads as itself. */
 static const char *
-kept_name(PyObject *name)
+kept_name(hx_builder *b, PyObject *name)
 {
-    PyObject *kept;
+    const char *text;
 
     if (name == NULL || !PyUnicode_CheckExact(name)
         || PyUnicode_IsIdentifier(name) != 1) {
         return NULL;
     }
-    if (kept_names == NULL && (kept_names = PyDict_New()) == NULL) {
-        return NULL;
-    }
-    /* The dict takes a reference to the name for good; kept is borrowed
-       from it, and so is the UTF-8 it caches. */
-    kept = PyDict_SetDefault(kept_names, name, name);
-    return kept == NULL ? NULL : PyUnicode_AsUTF8(kept);
+    text = PyUnicode_AsUTF8(name);
+    return text == NULL ? NULL : hx_keep(b, "%s", text);
 }
 
 /* The field whose bytes hold offset, or NULL. */
@@ -833,7 +824,7 @@ is_offset_member(const PyMemberDef *m)
    one for a name that is no identifier.  A heap type's member names are
    the UTF-8 of its __slots__ strings, gone with the type. */
 static const char *
-lasting_member_name(PyTypeObject *owner, const char *name)
+lasting_member_name(hx_builder *b, PyTypeObject *owner, const char *name)
 {
     PyObject *text;
     const char *kept;
@@ -848,7 +839,7 @@ lasting_member_name(PyTypeObject *owner, const char *name)
         }
         return NULL;
     }
-    kept = kept_name(text);
+    kept = kept_name(b, text);
     Py_DECREF(text);
     return kept;
 }
@@ -865,7 +856,7 @@ describe_member(hx_builder *b, PyTypeObject *owner, const PyMemberDef *m,
         || field_over(b, m->offset) != NULL) {
         return 0;
     }
-    name = lasting_member_name(owner, m->name);
+    name = lasting_member_name(b, owner, m->name);
     if (name == NULL) {
         /* A member without a usable name is left to the unnamed bytes. */
         return PyErr_Occurred() ? -1 : 0;
@@ -978,7 +969,7 @@ static hx_field *
 add_value(hx_builder *b, PyTypeObject *type, Py_ssize_t at, Py_ssize_t i,
           const char *meaning)
 {
-    const char *name = kept_name(hx_shared_key(type, i));
+    const char *name = kept_name(b, hx_shared_key(type, i));
     hx_field *f;
 
     if (name == NULL && PyErr_Occurred()) {

@@ -99,20 +99,6 @@ typedef struct {
 } hx_PyModuleObject;
 #endif
 
-/* Where each member of the module object lies: taken by offsetof/sizeof
-   from the struct above on 3.9, and from the internal header on 3.10+, in
-   internal_module.c. */
-typedef struct {
-    Py_ssize_t offset, size;
-} hx_member_place;
-
-typedef struct {
-    hx_member_place md_dict, md_def, md_state, md_weaklist, md_name;
-    Py_ssize_t size;    /* sizeof the struct: the base of a subclass */
-} hx_module_layout;
-
-const hx_module_layout *hx_get_module_layout(void);
-
 /* --------------------------------------------------------------------
    pymalloc's pools, 3.9 to 3.11: Objects/obmalloc.c.  From 3.12 these are
    in Include/internal/pycore_obmalloc.h; see internal_obmalloc.c.

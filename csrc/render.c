@@ -153,35 +153,13 @@ put_offset(buffer_t *out, Py_ssize_t offset, size_t width)
     put(out, text + 24 - n, n);
 }
 
-/* A name or meaning format: "%zd" takes the next of a0, a1.  Anything
-   else that looks like a directive goes through PyOS_snprintf. */
+/* A name or meaning, filled in (see hx_format). */
 static void
 put_format(buffer_t *out, const char *format, Py_ssize_t a0, Py_ssize_t a1)
 {
-    Py_ssize_t args[2];
-    const char *p = format, *directive;
-    char text[512];
-    int used = 0;
+    char text[1024];
 
-    args[0] = a0;
-    args[1] = a1;
-    while ((directive = strchr(p, '%')) != NULL) {
-        put(out, p, (size_t)(directive - p));
-        if (strncmp(directive, "%zd", 3) == 0 && used < 2) {
-            put_signed(out, args[used++]);
-            p = directive + 3;
-        }
-        else if (directive[1] == '%') {
-            put(out, "%", 1);
-            p = directive + 2;
-        }
-        else {
-            PyOS_snprintf(text, sizeof(text), directive, a0, a1);
-            puts_(out, text);
-            return;
-        }
-    }
-    puts_(out, p);
+    put(out, text, hx_format(text, sizeof(text), format, a0, a1));
 }
 
 /* A str, as UTF-8. */
@@ -742,13 +720,7 @@ put_schema(buffer_t *out, hx_LayoutObject *layout, int color)
         PyOS_snprintf(name, sizeof(name), "%4zd", f->size);
         puts_(out, name);
         puts_(out, "  ");
-        if (f->index >= 0) {
-            PyOS_snprintf(name, sizeof(name), f->name, f->index);
-        }
-        else {
-            PyOS_snprintf(name, sizeof(name), "%s", f->name);
-        }
-        length = strlen(name);
+        length = hx_format(name, sizeof(name), f->name, f->index, 0);
         colour(out, color, field_colour(layout->fields, i));
         puts_(out, name);
         colour(out, color, field_colour(layout->fields, i) ? RESET : NULL);

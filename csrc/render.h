@@ -19,6 +19,7 @@ typedef struct {
     const char *kind;       /* "object", "block", "memory" or "schema" */
     PyObject *note;         /* str or NULL */
     PyObject *region;       /* Region of raw memory, or NULL */
+    hx_text_chunk *texts;   /* text the fields borrow (owned) */
 } hx_LayoutObject;
 
 /* A field's bytes in the layout's snapshot, and as integers. */
