@@ -9,6 +9,7 @@
  *   memory.c    peek, poke, read, write, is_readable, is_writable
  *   maps.c      /proc/self/maps: regions() and region_of()
  *   objects.c   address() and object_at()
+ *   types.c     which type objects the interpreter knows
  *   pointer.c   the Pointer type
  *   layout*.c   layouts of objects, field by field (see layout.h)
  *   render.c    annotated dumps of layouts
@@ -85,6 +86,17 @@ extern PyMethodDef hx_objects_methods[];
 /* Check that a live object starts at `address`.  Returns 1 if so, 0 if not
    (with the reason written to `why`); never raises, never faults. */
 int hx_validate_object(uintptr_t address, char *why, size_t why_size);
+/* hx_validate_object(), and the object's type is one the interpreter
+   knows (hx_type_is_known): what a layout needs before it uses the C API
+   on the type.  Returns 1 with the type in *type, or 0 with `why` set. */
+int hx_validate_typed_object(uintptr_t address, PyTypeObject **type,
+                             char *why, size_t why_size);
+
+/* types.c: whether the type object at `address` is one the interpreter
+   knows: `object`, or a type a known base lists among its subclasses.
+   Never raises (call it with no exception set); may run the interpreter's
+   own C code, never Python code. */
+int hx_type_is_known(uintptr_t address);
 
 /* pointer.c */
 int hx_pointer_init(PyObject *module);

@@ -21,6 +21,11 @@
 /* Bytes shown of memory that holds no object, unless asked for more. */
 #define RAW_DEFAULT_SIZE 64
 
+/* No part of an object lies further than this from its start: the 47-bit
+   user address space.  Counts read from memory that put a field further
+   away are no object's. */
+#define MAX_DISTANCE ((Py_ssize_t)1 << 47)
+
 static PyTypeObject LayoutType;
 static PyTypeObject FieldType;
 
@@ -34,6 +39,14 @@ hx_add(hx_builder *b, Py_ssize_t offset, Py_ssize_t size, const char *name,
 {
     hx_field *field;
 
+    if (size < 0 || size > MAX_DISTANCE || offset < -MAX_DISTANCE
+        || offset > MAX_DISTANCE) {
+        PyErr_Format(hx_HexrayError, "the memory at %p puts its %s %zd "
+                     "bytes away, %zd bytes long: no object is that big",
+                     (void *)b->address, name[0] ? name : "bytes", offset,
+                     size);
+        return NULL;
+    }
     if (b->count == b->capacity) {
         Py_ssize_t capacity = b->capacity ? 2 * b->capacity : 16;
         hx_field *bigger = PyMem_Realloc(b->fields,
@@ -79,6 +92,30 @@ hx_fetch(hx_builder *b, Py_ssize_t offset, void *dst, size_t size)
     return 0;
 }
 
+int
+hx_fetch_owner(hx_builder *b, void *dst, size_t size)
+{
+    hx_fault fault;
+
+    if (hx_read(dst, b->owner, size, &fault) < 0) {
+        hx_raise_fault(b->owner, size, HX_READ, &fault);
+        return -1;
+    }
+    return 0;
+}
+
+int
+hx_check_owner(hx_builder *b, PyTypeObject *base)
+{
+    if (b->owner == 0 || b->owner_type == NULL
+        || !PyType_IsSubtype(b->owner_type, base)) {
+        PyErr_Format(PyExc_TypeError, "a %s is described for the %s that "
+                     "owns it", b->kind, base->tp_name);
+        return -1;
+    }
+    return 0;
+}
+
 void
 hx_cover(hx_builder *b, Py_ssize_t start, Py_ssize_t end)
 {
@@ -100,8 +137,14 @@ hx_add_unnamed(hx_builder *b, Py_ssize_t start, Py_ssize_t end,
                const char *meaning)
 {
     const Py_ssize_t word = sizeof(void *);
+    Py_ssize_t words = 0;
 
     while (start < end) {
+        if (++words > HX_MAX_DESCRIBED_ITEMS) {
+            /* So many words: the rest is one field. */
+            return hx_add(b, start, end - start, "", "", HX_V_NONE,
+                          meaning) == NULL ? -1 : 0;
+        }
         /* Up to the next word boundary, so each dumped word gets its own
            annotation. */
         Py_ssize_t stop = (start / word + 1) * word;
@@ -261,19 +304,29 @@ builder_clear(hx_builder *b)
    The header, and what the allocator put before it */
 
 /* Whether this object (or, for a schema, instances of this type) carries
-   a GC header. */
+   a GC header.  Only type objects decide that for themselves (heap types
+   do, static ones do not): their flags say so, read through the guarded
+   core.  No other type's tp_is_gc is called on memory that may only
+   imitate its instance: those are taken to carry one.  -1 if the flags
+   cannot be read. */
 static int
 has_gc_header(hx_builder *b)
 {
     PyTypeObject *type = b->type;
+    unsigned long flags;
 
     if (!PyType_HasFeature(type, Py_TPFLAGS_HAVE_GC)) {
         return 0;
     }
-    if (type->tp_is_gc == NULL || b->object == NULL) {
+    if (type->tp_is_gc == NULL || b->schema
+        || !PyType_HasFeature(type, Py_TPFLAGS_TYPE_SUBCLASS)) {
         return 1;
     }
-    return type->tp_is_gc(b->object);
+    if (hx_fetch(b, offsetof(PyTypeObject, tp_flags), &flags,
+                 sizeof(flags)) < 0) {
+        return -1;
+    }
+    return (flags & Py_TPFLAGS_HEAPTYPE) != 0;
 }
 
 static int
@@ -299,7 +352,7 @@ describe_preheader(hx_builder *b)
     size_t before = hx_preheader_size(b->type);
     int gc = has_gc_header(b);
 
-    if (gc && describe_gc_header(b) < 0) {
+    if (gc < 0 || (gc && describe_gc_header(b) < 0)) {
         return -1;
     }
     if (before > (PyType_HasFeature(b->type, Py_TPFLAGS_HAVE_GC)
@@ -531,11 +584,12 @@ static PyObject *
 decode_object(uintptr_t address, PyObject **note)
 {
     char why[256];
+    PyTypeObject *type;
 
     if (address == 0) {
         Py_RETURN_NONE;
     }
-    if (!hx_validate_object(address, why, sizeof(why))) {
+    if (!hx_validate_typed_object(address, &type, why, sizeof(why))) {
         *note = PyUnicode_FromFormat("not a live object: %s", why);
         Py_RETURN_NONE;
     }
@@ -560,12 +614,37 @@ decode_cstring(uintptr_t address, PyObject **note)
     return PyUnicode_DecodeUTF8(text, length, "replace");
 }
 
+int
+hx_valid_characters(const unsigned char *p, Py_ssize_t count, int width)
+{
+    Py_ssize_t i;
+    uint32_t c;
+
+    if (width != 1 && width != 2 && width != 4) {
+        return 0;
+    }
+    for (i = 0; width == 4 && i < count; i++) {
+        memcpy(&c, p + i * 4, sizeof(c));
+        if (c > 0x10FFFF) {
+            return 0;
+        }
+    }
+    return 1;
+}
+
 static PyObject *
 decode_text(const unsigned char *p, const hx_field *f, PyObject **note)
 {
     int width = f->arg0 > 0 ? (int)f->arg0 : 1;
-    PyObject *text = PyUnicode_FromKindAndData(width, p, f->size / width);
+    Py_ssize_t count = f->size / width;
+    PyObject *text = NULL;
 
+    if (hx_valid_characters(p, count, width)) {
+        text = PyUnicode_FromKindAndData(width, p, count);
+    }
+    else {
+        PyErr_SetString(PyExc_ValueError, "not valid characters");
+    }
     if (text == NULL && PyErr_ExceptionMatches(PyExc_ValueError)) {
         PyErr_Clear();
         *note = PyUnicode_FromString("not valid characters");
@@ -1046,6 +1125,8 @@ new_layout(hx_builder *b, PyObject *object, PyObject *owner,
     self->owner = owner ? Py_NewRef(owner) : NULL;
     self->type = b->type ? (PyTypeObject *)Py_NewRef((PyObject *)b->type)
                          : NULL;
+    self->owner_type = owner && b->owner_type
+        ? (PyTypeObject *)Py_NewRef((PyObject *)b->owner_type) : NULL;
     self->address = b->address;
     self->start = b->start;
     self->end = b->end;
@@ -1079,15 +1160,16 @@ new_layout(hx_builder *b, PyObject *object, PyObject *owner,
     return (PyObject *)self;
 }
 
-/* The layout of a live object (the caller holds a reference to it). */
+/* The layout of a live object of a known type (the caller holds a
+   reference to it). */
 static PyObject *
-layout_of_object(PyObject *object)
+layout_of_object(PyObject *object, PyTypeObject *type)
 {
     hx_builder b;
 
     memset(&b, 0, sizeof(b));
     b.address = (uintptr_t)object;
-    b.type = Py_TYPE(object);
+    b.type = type;
     b.object = object;
     if (describe_object(&b) < 0) {
         builder_clear(&b);
@@ -1136,6 +1218,7 @@ layout_of_block(hx_LayoutObject *from, const hx_field *f, uintptr_t address)
     b.kind = f->follow.title;
     b.params = f->follow;
     b.owner = (uintptr_t)owner;
+    b.owner_type = from->object ? from->type : from->owner_type;
     if (f->follow.describe(&b) < 0) {
         builder_clear(&b);
         return NULL;
@@ -1185,12 +1268,30 @@ find_field(hx_LayoutObject *self, PyObject *key)
     return NULL;
 }
 
+/* The layout of the object at address if one of a known type starts
+   there (held while it is described), else of size bytes of raw memory
+   with a note that says why. */
+static PyObject *
+layout_at_address(uintptr_t address, Py_ssize_t size)
+{
+    char why[256];
+    PyTypeObject *type;
+    PyObject *object, *result;
+
+    if (!hx_validate_typed_object(address, &type, why, sizeof(why))) {
+        return layout_of_memory(address, size, why);
+    }
+    object = Py_NewRef((PyObject *)address);
+    result = layout_of_object(object, type);
+    Py_DECREF(object);
+    return result;
+}
+
 static PyObject *
 Layout_follow_field(hx_LayoutObject *self, const hx_field *f)
 {
     PyObject *name;
     uintptr_t address;
-    char why[256];
 
     if (f->follow.describe == NULL || self->raw == NULL) {
         name = hx_field_name(f);
@@ -1215,10 +1316,7 @@ Layout_follow_field(hx_LayoutObject *self, const hx_field *f)
     if (f->follow.describe != hx_follow_object) {
         return layout_of_block(self, f, address);
     }
-    if (!hx_validate_object(address, why, sizeof(why))) {
-        return layout_of_memory(address, RAW_DEFAULT_SIZE, why);
-    }
-    return layout_of_object((PyObject *)address);
+    return layout_at_address(address, RAW_DEFAULT_SIZE);
 }
 
 static int
@@ -1227,6 +1325,7 @@ Layout_traverse(hx_LayoutObject *self, visitproc visit, void *arg)
     Py_VISIT(self->object);
     Py_VISIT(self->owner);
     Py_VISIT(self->type);
+    Py_VISIT(self->owner_type);
     Py_VISIT(self->cache);
     return 0;
 }
@@ -1251,6 +1350,7 @@ Layout_dealloc(hx_LayoutObject *self)
     Layout_clear(self);
     Py_CLEAR(self->raw);
     Py_CLEAR(self->type);
+    Py_CLEAR(self->owner_type);
     PyMem_Free(self->fields);
     free_texts(self->texts);
     PyObject_GC_Del(self);
@@ -1327,25 +1427,55 @@ Layout_render(hx_LayoutObject *self, PyObject *args, PyObject *kwargs)
     return hx_render(self, bytes_mode, color, max_rows);
 }
 
-/* A value as JSON-ready data: objects become {type, address, repr}. */
+/* A value the engine made (a number, text, bytes, None) as JSON-ready
+   data. */
 static PyObject *
 jsonable(PyObject *value)
 {
-    PyObject *repr;
-
-    if (value == Py_None || PyBool_Check(value) || PyLong_CheckExact(value)
-        || PyFloat_CheckExact(value) || PyUnicode_CheckExact(value)) {
-        return Py_NewRef(value);
-    }
     if (PyBytes_CheckExact(value)) {
         return PyObject_CallMethod(value, "hex", NULL);
     }
-    repr = PyObject_Repr(value);
-    if (repr == NULL) {
+    return Py_NewRef(value);
+}
+
+/* An object a pointer field leads to, as JSON-ready data: None, True and
+   False as themselves; an int, float or str as its value and bytes as
+   their hex, copied from memory (values.c); any other object as {type,
+   address, repr}, its repr what a dump shows.  The object is checked
+   again, as its memory may have changed since it was decoded. */
+static PyObject *
+jsonable_object(PyObject *value)
+{
+    uintptr_t address = (uintptr_t)value;
+    PyTypeObject *type;
+    PyObject *copy, *text, *result;
+    char why[256], name[256];
+    int complete;
+
+    if (value == Py_None || value == Py_True || value == Py_False) {
+        return Py_NewRef(value);
+    }
+    if (!hx_validate_typed_object(address, &type, why, sizeof(why))) {
+        return Py_BuildValue("{s:O,s:N,s:s}", "type", Py_None, "address",
+                             PyLong_FromVoidPtr(value), "note", why);
+    }
+    copy = hx_plain_copy(address, type, &complete);
+    if (copy != NULL && complete && type != &PyComplex_Type) {
+        result = jsonable(copy);
+        Py_DECREF(copy);
+        return result;
+    }
+    Py_XDECREF(copy);
+    if (PyErr_Occurred()) {
         return NULL;
     }
-    return Py_BuildValue("{s:s,s:N,s:N}", "type", Py_TYPE(value)->tp_name,
-                         "address", PyLong_FromVoidPtr(value), "repr", repr);
+    text = hx_object_text(address, type, PY_SSIZE_T_MAX);
+    if (text == NULL) {
+        return NULL;
+    }
+    hx_type_name(type, name, sizeof(name));
+    return Py_BuildValue("{s:s,s:N,s:N}", "type", name, "address",
+                         PyLong_FromVoidPtr(value), "repr", text);
 }
 
 static PyObject *
@@ -1380,7 +1510,11 @@ field_dict(hx_LayoutObject *self, Py_ssize_t i)
         Py_XDECREF(item);
     }
     if (dict != NULL) {
-        item = field_decode(field) < 0 ? NULL : jsonable(field->value);
+        const hx_field *f = field_of(field);
+
+        item = field_decode(field) < 0 ? NULL
+               : f->value == HX_V_OBJECT ? jsonable_object(field->value)
+               : jsonable(field->value);
         if (item == NULL || PyDict_SetItemString(dict, "value", item) < 0) {
             Py_CLEAR(dict);
         }
@@ -1612,7 +1746,7 @@ PyDoc_STRVAR(layout_doc,
 static PyObject *
 layout(PyObject *Py_UNUSED(module), PyObject *obj)
 {
-    return layout_of_object(obj);
+    return layout_of_object(obj, Py_TYPE(obj));
 }
 
 PyDoc_STRVAR(layout_at_doc,
@@ -1626,21 +1760,13 @@ layout_at(PyObject *Py_UNUSED(module), PyObject *const *args,
 {
     uintptr_t address;
     size_t size = RAW_DEFAULT_SIZE;
-    char why[256];
-    PyObject *object, *result;
 
     if (hx_check_nargs("layout_at", nargs, 1, 2) < 0
         || hx_parse_address(args[0], &address) < 0
         || (nargs == 2 && hx_parse_size(args[1], &size) < 0)) {
         return NULL;
     }
-    if (!hx_validate_object(address, why, sizeof(why))) {
-        return layout_of_memory(address, (Py_ssize_t)size, why);
-    }
-    object = Py_NewRef((PyObject *)address);   /* held while described */
-    result = layout_of_object(object);
-    Py_DECREF(object);
-    return result;
+    return layout_at_address(address, (Py_ssize_t)size);
 }
 
 PyDoc_STRVAR(schema_doc,

@@ -89,6 +89,7 @@ struct hx_builder {
     Py_ssize_t count, capacity;
     hx_follow params;           /* a block's parameters, from its pointer */
     uintptr_t owner;            /* the object a block belongs to */
+    PyTypeObject *owner_type;   /* its type when its layout was made */
     hx_text_chunk *texts;       /* what hx_keep() made, owned */
 };
 
@@ -126,6 +127,16 @@ const char *hx_keep(hx_builder *b, const char *format, ...);
 /* Guarded read of `size` bytes at `offset` from the builder's address.
    0, or -1 with MemoryFault set. */
 int hx_fetch(hx_builder *b, Py_ssize_t offset, void *dst, size_t size);
+
+/* Guarded read of the first `size` bytes of the object a block belongs
+   to: describers of blocks never read it directly, as it may be bytes
+   that imitate an object.  0, or -1 with MemoryFault set. */
+int hx_fetch_owner(hx_builder *b, void *dst, size_t size);
+
+/* Whether the block belongs to an object of `base` or a subclass (by the
+   type the owner had when its layout was made); else -1 with TypeError
+   set, saying the block is described only for such an owner. */
+int hx_check_owner(hx_builder *b, PyTypeObject *base);
 
 /* Grow the extent to cover [start, end). */
 void hx_cover(hx_builder *b, Py_ssize_t start, Py_ssize_t end);

@@ -1149,7 +1149,10 @@ peek_frame_code(uintptr_t address, frame_code *fc)
         fc->nlocals = co.co_nlocals;
         fc->ncells = peek_size(fc->cellvars, &PyTuple_Type);
         nfrees = peek_size(fc->freevars, &PyTuple_Type);
-        if (fc->ncells < 0 || nfrees < 0 || fc->nlocals < 0) {
+        /* Tuples read from memory can claim any size; a code object's
+           counts are ints. */
+        if (fc->ncells < 0 || fc->ncells > INT_MAX || nfrees < 0
+            || nfrees > INT_MAX || fc->nlocals < 0) {
             return -1;
         }
         fc->nlocalsplus = fc->nlocals + fc->ncells + nfrees;
@@ -1407,7 +1410,7 @@ hx_describe_frame(hx_builder *b)
                         &fc) == 0
         && add_slots(b, offsetof(PyFrameObject, f_localsplus),
                      "f_localsplus[%zd]", &fc, stack_depth(b),
-                     slots + 1) < 0) {
+                     slots < PY_SSIZE_T_MAX ? slots + 1 : slots) < 0) {
         return -1;
     }
     return hx_describe_extras(b, PyFrame_Type.tp_basicsize);

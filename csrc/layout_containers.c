@@ -142,51 +142,41 @@ read_at(uintptr_t address, void *dst, size_t size)
 }
 
 /* A block is described for the object that owns it, and only while that
-   object still uses it.  The owner is borrowed: the Layout the block was
-   followed from holds a reference to it until the block's Layout, which
-   takes its own, is made. */
-static PyObject *
-owner_of(hx_builder *b, int (*check)(PyObject *), const char *what)
+   object still uses it.  The owner may be bytes that imitate an object,
+   so its fields are read through the guarded core (hx_fetch_owner), into
+   a copy of `size` bytes at dst.  0, or -1 with an exception set. */
+static int
+read_owner(hx_builder *b, PyTypeObject *base, void *dst, size_t size)
 {
-    PyObject *owner = (PyObject *)b->owner;
-
-    if (owner == NULL || !check(owner)) {
-        PyErr_Format(PyExc_TypeError, "a %s is described for the %s that "
-                     "owns it", b->kind, what);
-        return NULL;
+    if (hx_check_owner(b, base) < 0) {
+        return -1;
     }
-    return owner;
-}
-
-static int
-is_list(PyObject *op)
-{
-    return PyList_Check(op);
-}
-
-static int
-is_dict(PyObject *op)
-{
-    return PyDict_Check(op);
-}
-
-static int
-is_set(PyObject *op)
-{
-    return PyAnySet_Check(op);
+    return hx_fetch_owner(b, dst, size);
 }
 
 static int
 no_longer_used(hx_builder *b)
 {
-    PyObject *owner = (PyObject *)b->owner;
-
     PyErr_Format(hx_HexrayError, "the %s at %p is no longer the one the %s "
                  "at %p uses: it changed after the layout was made, and this "
                  "memory may be free or reused; make a new layout",
-                 b->kind, (void *)b->address, Py_TYPE(owner)->tp_name,
-                 (void *)owner);
+                 b->kind, (void *)b->address, b->owner_type->tp_name,
+                 (void *)b->owner);
     return -1;
+}
+
+/* a - b, or the nearest Py_ssize_t when that overflows (counts read from
+   memory can be anything). */
+static Py_ssize_t
+difference(Py_ssize_t a, Py_ssize_t b)
+{
+    if (b < 0 && a > PY_SSIZE_T_MAX + b) {
+        return PY_SSIZE_T_MAX;
+    }
+    if (b > 0 && a < PY_SSIZE_T_MIN + b) {
+        return PY_SSIZE_T_MIN;
+    }
+    return a - b;
 }
 
 /* `count` object pointers from `offset`, the items; then up to `room`
@@ -195,7 +185,12 @@ static int
 describe_items(hx_builder *b, Py_ssize_t offset, Py_ssize_t count,
                Py_ssize_t room, const char *name, const char *meaning)
 {
-    Py_ssize_t i, n = shown(count), spare;
+    Py_ssize_t i, n, spare;
+
+    /* Counts from memory: no fewer than none, and room for the items. */
+    count = Py_MAX(count, 0);
+    room = Py_MAX(room, count);
+    n = shown(count);
 
     for (i = 0; i < n; i++) {
         if (add_indexed(b, offset + i * WORD, WORD, name, i, "PyObject *",
@@ -266,15 +261,15 @@ hx_describe_tuple(hx_builder *b)
 static int
 describe_item_array(hx_builder *b)
 {
-    PyListObject *list = (PyListObject *)owner_of(b, is_list, "list");
+    PyListObject list;
 
-    if (list == NULL) {
+    if (read_owner(b, &PyList_Type, &list, sizeof(list)) < 0) {
         return -1;
     }
-    if ((uintptr_t)list->ob_item != b->address) {
+    if ((uintptr_t)list.ob_item != b->address) {
         return no_longer_used(b);
     }
-    return describe_items(b, 0, Py_SIZE(list), list->allocated,
+    return describe_items(b, 0, list.ob_base.ob_size, list.allocated,
                           "ob_item[%zd]", "item %zd");
 }
 
@@ -311,7 +306,7 @@ hx_describe_list(hx_builder *b)
         items->arg1 = list.allocated;
         allocated->meaning = "slots in the item array: %zd more than the "
                              "items (over-allocation, room to grow)";
-        allocated->arg0 = list.allocated - list.ob_base.ob_size;
+        allocated->arg0 = difference(list.allocated, list.ob_base.ob_size);
     }
     return hx_describe_extras(b, PyList_Type.tp_basicsize);
 }
@@ -696,20 +691,20 @@ describe_entries(hx_builder *b, const keys_shape *s, int split)
 static int
 describe_keys(hx_builder *b)
 {
-    PyDictObject *dict = (PyDictObject *)owner_of(b, is_dict, "dict");
+    PyDictObject dict;
     keys_shape s;
 
-    if (dict == NULL) {
+    if (read_owner(b, &PyDict_Type, &dict, sizeof(dict)) < 0) {
         return -1;
     }
-    if ((uintptr_t)dict->ma_keys != b->address) {
+    if ((uintptr_t)dict.ma_keys != b->address) {
         return no_longer_used(b);
     }
     if (read_shape(b->address, &s) < 0 || describe_keys_header(b, &s) < 0
         || describe_indices(b, &s) < 0) {
         return -1;
     }
-    return describe_entries(b, &s, dict->ma_values != NULL);
+    return describe_entries(b, &s, dict.ma_values != NULL);
 }
 
 
@@ -889,16 +884,16 @@ describe_values_of(hx_builder *b, const keys_shape *s)
 static int
 describe_values(hx_builder *b)
 {
-    PyDictObject *dict = (PyDictObject *)owner_of(b, is_dict, "dict");
+    PyDictObject dict;
     keys_shape s;
 
-    if (dict == NULL) {
+    if (read_owner(b, &PyDict_Type, &dict, sizeof(dict)) < 0) {
         return -1;
     }
-    if ((uintptr_t)dict->ma_values != b->address) {
+    if ((uintptr_t)dict.ma_values != b->address) {
         return no_longer_used(b);
     }
-    if (read_shape((uintptr_t)dict->ma_keys, &s) < 0) {
+    if (read_shape((uintptr_t)dict.ma_keys, &s) < 0) {
         return -1;
     }
     return describe_values_of(b, &s);
@@ -1086,19 +1081,31 @@ describe_set_entries(hx_builder *b, Py_ssize_t offset, Py_ssize_t count,
                     "%zd more slots, not described");
 }
 
+/* The slots of a table whose mask is this: mask + 1, or none if that
+   is no table's size. */
+static Py_ssize_t
+slots_of(Py_ssize_t mask)
+{
+    return mask >= 0 && mask < PY_SSIZE_T_MAX ? mask + 1 : 0;
+}
+
 static int
 describe_set_table(hx_builder *b)
 {
-    PySetObject *set = (PySetObject *)owner_of(b, is_set, "set");
+    PySetObject set;
 
-    if (set == NULL) {
+    /* A frozenset keeps its table as a set does. */
+    if (read_owner(b, b->owner_type != NULL
+                      && PyType_IsSubtype(b->owner_type, &PyFrozenSet_Type)
+                      ? &PyFrozenSet_Type : &PySet_Type,
+                   &set, sizeof(set)) < 0) {
         return -1;
     }
-    if ((uintptr_t)set->table != b->address
-        || set->table == set->smalltable) {
+    if ((uintptr_t)set.table != b->address
+        || b->address == b->owner + offsetof(PySetObject, smalltable)) {
         return no_longer_used(b);
     }
-    return describe_set_entries(b, 0, set->mask + 1, "table[%zd].key",
+    return describe_set_entries(b, 0, slots_of(set.mask), "table[%zd].key",
                                 "table[%zd].hash", 1);
 }
 
@@ -1178,7 +1185,7 @@ hx_describe_set(hx_builder *b)
         return -1;
     }
     inline_table = (uintptr_t)set.table == b->address + (uintptr_t)small;
-    table->arg0 = set.mask + 1;
+    table->arg0 = slots_of(set.mask);
     if (inline_table) {
         table->meaning = "the table: smalltable, inside the set (%zd slots)";
     }
@@ -1186,7 +1193,7 @@ hx_describe_set(hx_builder *b)
         table->meaning = "the table, allocated apart: %zd slots";
         table->follow.describe = describe_set_table;
         table->follow.title = "hash table";
-        table->follow.count = set.mask + 1;
+        table->follow.count = slots_of(set.mask);
     }
     if (describe_set_entries(b, small, PySet_MINSIZE, "smalltable[%zd].key",
                              "smalltable[%zd].hash", inline_table) < 0) {

@@ -281,7 +281,7 @@ describe_array_items(hx_builder *b)
     }
     /* Room the array has allocated beyond its items, as far as the
        described items leave room for. */
-    spare = allocated - size;
+    spare = allocated > size ? allocated - size : 0;
     if (spare > HX_MAX_DESCRIBED_ITEMS - shown) {
         spare = HX_MAX_DESCRIBED_ITEMS - shown;
     }

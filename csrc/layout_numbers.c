@@ -52,7 +52,10 @@ describe_int_size(hx_builder *b, Py_ssize_t *digits)
                                      sizeof(ob_size)) < 0)) {
         return -1;
     }
-    *digits = ob_size < 0 ? -ob_size : ob_size;
+    /* |ob_size|; PY_SSIZE_T_MIN, which has none, is no int's. */
+    *digits = ob_size < 0 ? (ob_size == PY_SSIZE_T_MIN ? PY_SSIZE_T_MAX
+                                                       : -ob_size)
+                          : ob_size;
     sign = ob_size < 0 ? -1 : ob_size > 0;
 #endif
     if (!b->schema) {

@@ -599,7 +599,9 @@ hx_describe_bytes(hx_builder *b)
                  sizeof(size)) < 0) {
         return -1;
     }
-    if (size < 0) {
+    /* No bytes object holds more bytes than memory can (the size may
+       have changed since the object was checked). */
+    if (size < 0 || size > PY_SSIZE_T_MAX / 2) {
         size = 0;
     }
     if (describe_items(b, &sval_bytes, SVAL_OFFSET, size) < 0) {

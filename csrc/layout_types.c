@@ -1132,7 +1132,9 @@ hx_describe_inline_values(hx_builder *Py_UNUSED(b))
 static int
 describe_values_block(hx_builder *b)
 {
-    PyTypeObject *type = b->owner ? Py_TYPE((PyObject *)b->owner) : NULL;
+    /* The class whose shared keys name the values: the owner's when its
+       layout was made (the owner itself is never read directly). */
+    PyTypeObject *type = b->owner ? b->owner_type : NULL;
     hx_values_shape shape;
     unsigned char tail[2], order[256];
     Py_ssize_t used, prefix, count, k;

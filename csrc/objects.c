@@ -452,6 +452,30 @@ hx_validate_object(uintptr_t address, char *why, size_t why_size)
     return 1;
 }
 
+int
+hx_validate_typed_object(uintptr_t address, PyTypeObject **type, char *why,
+                         size_t why_size)
+{
+    uintptr_t type_address = 0;
+    hx_fault fault;
+
+    if (!hx_validate_object(address, why, why_size)) {
+        return 0;
+    }
+    if (hx_read(&type_address, address + offsetof(PyObject, ob_type),
+                sizeof(type_address), &fault) < 0) {
+        return refuse(why, why_size, "its header at 0x%llx cannot be read",
+                      address);
+    }
+    if (!hx_type_is_known(type_address)) {
+        return refuse(why, why_size, "its type pointer 0x%llx leads to a "
+                      "type object the interpreter does not know (no base "
+                      "lists it): crafted bytes?", type_address);
+    }
+    *type = (PyTypeObject *)type_address;
+    return 1;
+}
+
 PyDoc_STRVAR(address_doc,
 "address(obj, /)\n--\n\n"
 "The address where obj starts in memory (equal to id(obj) on CPython).");

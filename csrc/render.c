@@ -210,7 +210,54 @@ field_colour(const hx_field *fields, Py_ssize_t i)
 /* ----------------------------------------------------------------------
    Values and meanings, as a dump shows them */
 
-/* repr(value), cut to VALUE_LIMIT characters. */
+/* The object a pointer field points to: checked as a layout checks an
+   object before it uses its type, then shown as values.c says, never by
+   running the object's own code. */
+static void
+put_pointer_to_object(buffer_t *out, uintptr_t address)
+{
+    char why[256];
+    PyTypeObject *type;
+    PyObject *text;
+
+    if (address == 0) {
+        puts_(out, "NULL");
+        return;
+    }
+    if (!hx_validate_typed_object(address, &type, why, sizeof(why))) {
+        puts_(out, "0x");
+        put_hex(out, address, 1);
+        puts_(out, " (not a live object: ");
+        puts_(out, why);
+        puts_(out, ")");
+        return;
+    }
+    text = hx_object_text(address, type, VALUE_LIMIT);
+    if (text == NULL) {
+        PyErr_Clear();
+        puts_(out, "?");
+        return;
+    }
+    put_str(out, text);
+    Py_DECREF(text);
+}
+
+static void
+put_double(buffer_t *out, double value)
+{
+    char *text = PyOS_double_to_string(value, 'r', 0, Py_DTSF_ADD_DOT_0,
+                                       NULL);
+
+    if (text == NULL) {
+        PyErr_Clear();
+        puts_(out, "?");
+        return;
+    }
+    puts_(out, text);
+    PyMem_Free(text);
+}
+
+/* repr(value) of a value hexray made, cut to VALUE_LIMIT characters. */
 static void
 put_repr(buffer_t *out, PyObject *value)
 {
@@ -238,72 +285,8 @@ put_repr(buffer_t *out, PyObject *value)
     Py_DECREF(repr);
 }
 
-/* A short text for a live object: repr for small plain values; a static
-   type's name; otherwise its type and address (the repr of a container
-   could be huge, or run Python code). */
-static void
-put_object(buffer_t *out, PyObject *value)
-{
-    PyTypeObject *type = Py_TYPE(value);
-
-    if (PyType_Check(value)
-        && !PyType_HasFeature((PyTypeObject *)value, Py_TPFLAGS_HEAPTYPE)) {
-        puts_(out, "<class '");
-        puts_(out, ((PyTypeObject *)value)->tp_name);
-        puts_(out, "'>");
-    }
-    else if (value == Py_None || PyBool_Check(value)
-             || PyLong_CheckExact(value) || PyFloat_CheckExact(value)
-             || PyComplex_CheckExact(value) || PyType_Check(value)
-             || PyUnicode_CheckExact(value) || PyBytes_CheckExact(value)) {
-        put_repr(out, value);
-    }
-    else {
-        puts_(out, "<");
-        puts_(out, type->tp_name);
-        puts_(out, " object at 0x");
-        put_hex(out, (uintptr_t)value, 1);
-        puts_(out, ">");
-    }
-}
-
-static void
-put_pointer_to_object(buffer_t *out, uintptr_t address)
-{
-    char why[256];
-
-    if (address == 0) {
-        puts_(out, "NULL");
-    }
-    else if (!hx_validate_object(address, why, sizeof(why))) {
-        puts_(out, "0x");
-        put_hex(out, address, 1);
-        puts_(out, " (not a live object: ");
-        puts_(out, why);
-        puts_(out, ")");
-    }
-    else {
-        put_object(out, (PyObject *)address);
-    }
-}
-
-static void
-put_double(buffer_t *out, double value)
-{
-    char *text = PyOS_double_to_string(value, 'r', 0, Py_DTSF_ADD_DOT_0,
-                                       NULL);
-
-    if (text == NULL) {
-        PyErr_Clear();
-        puts_(out, "?");
-        return;
-    }
-    puts_(out, text);
-    PyMem_Free(text);
-}
-
-/* Values kept as Python objects (text, bytes, C strings): decoded the
-   engine's way. */
+/* Values kept as Python objects that the engine made (text, bytes, C
+   strings): decoded the engine's way. */
 static void
 put_decoded(buffer_t *out, hx_LayoutObject *layout, const hx_field *f)
 {
@@ -682,7 +665,7 @@ put_title(buffer_t *out, hx_LayoutObject *layout, int color)
     }
     if (layout->owner != NULL) {
         puts_(out, ", of the ");
-        puts_(out, Py_TYPE(layout->owner)->tp_name);
+        puts_(out, layout->owner_type->tp_name);
         puts_(out, " at 0x");
         put_hex(out, (uintptr_t)layout->owner, 1);
     }

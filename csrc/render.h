@@ -9,6 +9,7 @@ typedef struct {
     PyObject *object;       /* the object described (owned), or NULL */
     PyObject *owner;        /* a block's object (owned), or NULL */
     PyTypeObject *type;     /* the object's type (owned), or NULL */
+    PyTypeObject *owner_type;   /* the owner's type then (owned), or NULL */
     uintptr_t address;      /* where offset 0 is */
     Py_ssize_t start, end;  /* the extent, relative to address */
     PyObject *raw;          /* bytes of the extent; NULL for a schema */
@@ -27,6 +28,12 @@ const unsigned char *hx_bytes_of(hx_LayoutObject *layout, const hx_field *f);
 uint64_t hx_unsigned_of(const unsigned char *p, Py_ssize_t size);
 int64_t hx_signed_of(const unsigned char *p, Py_ssize_t size);
 
+/* Whether `count` characters of `width` bytes (1, 2 or 4) are all code
+   points, as PyUnicode_FromKindAndData needs: a str holds no UCS-4 value
+   past U+10FFFF (CPython refuses one with a SystemError, not the
+   ValueError of other bad input). */
+int hx_valid_characters(const unsigned char *p, Py_ssize_t count, int width);
+
 /* The name of the i-th tp_flags bit this CPython defines (and the bit in
    *flag), or NULL past the last. */
 const char *hx_type_flag_name(size_t i, unsigned long *flag);
@@ -43,6 +50,30 @@ PyObject *hx_field_value(hx_LayoutObject *layout, const hx_field *f,
    (immortality, flag names). */
 PyObject *hx_field_meaning(hx_LayoutObject *layout, const hx_field *f,
                            PyObject *value);
+
+/* values.c: what layouts show of the objects pointers lead to, read
+   through the guarded core only.  `address` holds an object that
+   hx_validate_typed_object() accepted, of type `type` (both may have
+   changed since). */
+
+/* The type's name, or "?" (at most cap - 1 bytes, NUL-terminated). */
+void hx_type_name(PyTypeObject *type, char *name, size_t cap);
+
+/* A private copy of an int, float, complex, str or bytes (exactly these
+   types): new, equal to the object as its memory says.  *complete is 0 if
+   only the start of a long str or bytes was copied.  NULL without an
+   exception for other types and unreadable or implausible memory; NULL
+   with one on failure. */
+PyObject *hx_plain_copy(uintptr_t address, PyTypeObject *type,
+                        int *complete);
+
+/* What a dump shows for the object: the repr of None, True, False,
+   Ellipsis, NotImplemented and of a copy of a plain value; a known type
+   as its class; else "<type object at 0x...>".  At most `limit`
+   characters (a longer text is cut and ends in "...").  A new str, or
+   NULL with an exception set. */
+PyObject *hx_object_text(uintptr_t address, PyTypeObject *type,
+                         Py_ssize_t limit);
 
 /* The annotated dump of a layout: 8-byte words per row, or 16 bytes per
    row; ANSI colours if color; at most max_rows rows (< 0: all). */
