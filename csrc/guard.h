@@ -48,6 +48,9 @@ uintptr_t hx_lowest_mappable(void);
 /* Copy n bytes from src to dst (hexray-owned).  0, or -1 with *fault set. */
 int hx_read(void *dst, uintptr_t src, size_t n, hx_fault *fault);
 
+/* hx_read() for callers that need no details: 0, or -1. */
+int hx_peek(uintptr_t src, void *dst, size_t n);
+
 /* Copy n bytes from src (hexray-owned) to dst.  Every page of the
    destination is checked for write access first, so a refused write changes
    nothing.  0, or -1 with *fault set. */

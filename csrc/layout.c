@@ -93,15 +93,21 @@ hx_fetch(hx_builder *b, Py_ssize_t offset, void *dst, size_t size)
 }
 
 int
-hx_fetch_owner(hx_builder *b, void *dst, size_t size)
+hx_read_at(uintptr_t address, void *dst, size_t size)
 {
     hx_fault fault;
 
-    if (hx_read(dst, b->owner, size, &fault) < 0) {
-        hx_raise_fault(b->owner, size, HX_READ, &fault);
+    if (hx_read(dst, address, size, &fault) < 0) {
+        hx_raise_fault(address, size, HX_READ, &fault);
         return -1;
     }
     return 0;
+}
+
+int
+hx_fetch_owner(hx_builder *b, void *dst, size_t size)
+{
+    return hx_read_at(b->owner, dst, size);
 }
 
 int
@@ -231,6 +237,23 @@ hx_keep(hx_builder *b, const char *format, ...)
     return kept;
 }
 
+/* value in decimal, at the end of number[24]; returns where it starts. */
+static const char *
+decimal(char number[24], Py_ssize_t value)
+{
+    size_t magnitude = value < 0 ? (size_t)0 - (size_t)value : (size_t)value;
+    char *at = number + 24;
+
+    do {
+        *--at = (char)('0' + magnitude % 10);
+        magnitude /= 10;
+    } while (magnitude != 0);
+    if (value < 0) {
+        *--at = '-';
+    }
+    return at;
+}
+
 size_t
 hx_format(char *dst, size_t cap, const char *format, Py_ssize_t a0,
           Py_ssize_t a1)
@@ -238,33 +261,37 @@ hx_format(char *dst, size_t cap, const char *format, Py_ssize_t a0,
     Py_ssize_t args[2];
     size_t length = 0;
     int used = 0;
-    char number[32];
 
     args[0] = a0;
     args[1] = a1;
-    while (*format != '\0' && length + 1 < cap) {
-        const char *piece = format;
-        size_t size = 1;
+    while (length + 1 < cap) {
+        const char *percent = strchr(format, '%');
+        size_t run = percent ? (size_t)(percent - format) : strlen(format);
+        char number[24];
 
-        if (strncmp(format, "%zd", 3) == 0) {
-            PyOS_snprintf(number, sizeof(number), "%zd",
-                          args[used < 2 ? used : 1]);
-            used++;
-            piece = number;
-            size = strlen(number);
-            format += 3;
+        /* The text up to the next directive, then the directive. */
+        if (run > cap - 1 - length) {
+            run = cap - 1 - length;
         }
-        else if (strncmp(format, "%%", 2) == 0) {
-            format += 2;
+        memcpy(dst + length, format, run);
+        length += run;
+        if (percent == NULL || length + 1 >= cap) {
+            break;
+        }
+        if (strncmp(percent, "%zd", 3) == 0) {
+            const char *digits = decimal(number, args[used < 2 ? used : 1]);
+            size_t n = (size_t)(number + sizeof(number) - digits);
+
+            used++;
+            n = n < cap - 1 - length ? n : cap - 1 - length;
+            memcpy(dst + length, digits, n);
+            length += n;
+            format = percent + 3;
         }
         else {
-            format++;
+            dst[length++] = '%';    /* "%%", or a lone '%' */
+            format = percent + (percent[1] == '%' ? 2 : 1);
         }
-        if (size > cap - 1 - length) {
-            size = cap - 1 - length;
-        }
-        memcpy(dst + length, piece, size);
-        length += size;
     }
     dst[length] = '\0';
     return length;
@@ -880,7 +907,8 @@ static int
 Field_traverse(FieldObject *self, visitproc visit, void *arg)
 {
     Py_VISIT(self->layout);
-    Py_VISIT(self->value);
+    /* A value read from memory may be an object found at an address: held,
+       not shown to the collector (see Layout_traverse). */
     return 0;
 }
 
@@ -1121,6 +1149,7 @@ new_layout(hx_builder *b, PyObject *object, PyObject *owner,
         builder_clear(b);
         return NULL;
     }
+    self->given = 0;
     self->object = object ? Py_NewRef(object) : NULL;
     self->owner = owner ? Py_NewRef(owner) : NULL;
     self->type = b->type ? (PyTypeObject *)Py_NewRef((PyObject *)b->type)
@@ -1161,11 +1190,13 @@ new_layout(hx_builder *b, PyObject *object, PyObject *owner,
 }
 
 /* The layout of a live object of a known type (the caller holds a
-   reference to it). */
+   reference to it); `given` says whether the caller was given it, rather
+   than found it at an address. */
 static PyObject *
-layout_of_object(PyObject *object, PyTypeObject *type)
+layout_of_object(PyObject *object, PyTypeObject *type, int given)
 {
     hx_builder b;
+    PyObject *result;
 
     memset(&b, 0, sizeof(b));
     b.address = (uintptr_t)object;
@@ -1175,7 +1206,11 @@ layout_of_object(PyObject *object, PyTypeObject *type)
         builder_clear(&b);
         return NULL;
     }
-    return new_layout(&b, object, NULL, "object");
+    result = new_layout(&b, object, NULL, "object");
+    if (result != NULL) {
+        ((hx_LayoutObject *)result)->given = given;
+    }
+    return result;
 }
 
 /* Memory that holds no object: unnamed words, and where it is mapped. */
@@ -1212,6 +1247,7 @@ layout_of_block(hx_LayoutObject *from, const hx_field *f, uintptr_t address)
 {
     hx_builder b;
     PyObject *owner = from->object ? from->object : from->owner;
+    PyObject *result;
 
     memset(&b, 0, sizeof(b));
     b.address = address;
@@ -1223,7 +1259,11 @@ layout_of_block(hx_LayoutObject *from, const hx_field *f, uintptr_t address)
         builder_clear(&b);
         return NULL;
     }
-    return new_layout(&b, NULL, owner, "block");
+    result = new_layout(&b, NULL, owner, "block");
+    if (result != NULL) {
+        ((hx_LayoutObject *)result)->given = from->given;
+    }
+    return result;
 }
 
 static const hx_field *
@@ -1282,7 +1322,7 @@ layout_at_address(uintptr_t address, Py_ssize_t size)
         return layout_of_memory(address, size, why);
     }
     object = Py_NewRef((PyObject *)address);
-    result = layout_of_object(object, type);
+    result = layout_of_object(object, type, 0);
     Py_DECREF(object);
     return result;
 }
@@ -1319,11 +1359,18 @@ Layout_follow_field(hx_LayoutObject *self, const hx_field *f)
     return layout_at_address(address, RAW_DEFAULT_SIZE);
 }
 
+/* The collector is shown only objects the caller handed over.  An object
+   found at an address may be bytes that imitate one, and the collector
+   would follow whatever its memory says (its GC links, its items) with
+   no guard.  Such an object is held, not shown: a cycle through it is
+   not collected. */
 static int
 Layout_traverse(hx_LayoutObject *self, visitproc visit, void *arg)
 {
-    Py_VISIT(self->object);
-    Py_VISIT(self->owner);
+    if (self->given) {
+        Py_VISIT(self->object);
+        Py_VISIT(self->owner);
+    }
     Py_VISIT(self->type);
     Py_VISIT(self->owner_type);
     Py_VISIT(self->cache);
@@ -1746,7 +1793,7 @@ PyDoc_STRVAR(layout_doc,
 static PyObject *
 layout(PyObject *Py_UNUSED(module), PyObject *obj)
 {
-    return layout_of_object(obj, Py_TYPE(obj));
+    return layout_of_object(obj, Py_TYPE(obj), 1);
 }
 
 PyDoc_STRVAR(layout_at_doc,

@@ -128,6 +128,14 @@ const char *hx_keep(hx_builder *b, const char *format, ...);
    0, or -1 with MemoryFault set. */
 int hx_fetch(hx_builder *b, Py_ssize_t offset, void *dst, size_t size);
 
+/* `size` bytes (1, 2, 4 or 8) at p as an integer, in native order. */
+uint64_t hx_unsigned_of(const unsigned char *p, Py_ssize_t size);
+int64_t hx_signed_of(const unsigned char *p, Py_ssize_t size);
+
+/* Guarded read of `size` bytes at an absolute address, for memory that is
+   not the builder's.  0, or -1 with MemoryFault set. */
+int hx_read_at(uintptr_t address, void *dst, size_t size);
+
 /* Guarded read of the first `size` bytes of the object a block belongs
    to: describers of blocks never read it directly, as it may be bytes
    that imitate an object.  0, or -1 with MemoryFault set. */

@@ -34,30 +34,17 @@
 /* ----------------------------------------------------------------------
    Reading memory that is not the described object's own */
 
-/* Copy size bytes from address, never faulting.  0, or -1 (no exception
-   set) if the memory cannot be read or address is NULL. */
-static int
-peek(uintptr_t address, void *dst, size_t size)
-{
-    hx_fault fault;
-
-    if (address == 0) {
-        return -1;
-    }
-    return hx_read(dst, address, size, &fault);
-}
-
 /* The pointer at address; 0 if unreadable. */
 static uintptr_t
 peek_word(uintptr_t address)
 {
     uintptr_t word = 0;
 
-    return peek(address, &word, sizeof(word)) < 0 ? 0 : word;
+    return hx_peek(address, &word, sizeof(word)) < 0 ? 0 : word;
 }
 
 /* Whether an object of exactly this type seems to start at address: its
-   ob_type says so.  Only what is read through peek() follows from this. */
+   ob_type says so.  Only what is read through hx_peek() follows from this. */
 static int
 peek_is(uintptr_t address, PyTypeObject *type)
 {
@@ -73,7 +60,7 @@ peek_size(uintptr_t address, PyTypeObject *type)
     Py_ssize_t size;
 
     if (!peek_is(address, type)
-        || peek(address + offsetof(PyVarObject, ob_size), &size,
+        || hx_peek(address + offsetof(PyVarObject, ob_size), &size,
                 sizeof(size)) < 0 || size < 0) {
         return -1;
     }
@@ -103,13 +90,13 @@ peek_ascii(uintptr_t address, char *out, size_t cap)
     size_t i, n = 0;
 
     if (!peek_is(address, &PyUnicode_Type)
-        || peek(address, &head, sizeof(head)) < 0
+        || hx_peek(address, &head, sizeof(head)) < 0
         || !head.state.compact || !head.state.ascii
 #if PY_VERSION_HEX < 0x030C0000
         || !head.state.ready
 #endif
         || head.length < 0 || (size_t)head.length >= sizeof(text)
-        || peek(address + sizeof(PyASCIIObject), text,
+        || hx_peek(address + sizeof(PyASCIIObject), text,
                 (size_t)head.length) < 0) {
         return -1;
     }
@@ -139,7 +126,7 @@ peek_code(uintptr_t address, PyCodeObject *co)
     size_t size = sizeof(PyCodeObject);
 #endif
 
-    if (!peek_is(address, &PyCode_Type) || peek(address, co, size) < 0) {
+    if (!peek_is(address, &PyCode_Type) || hx_peek(address, co, size) < 0) {
         return -1;
     }
     return 0;
@@ -531,7 +518,7 @@ describe_unit_array(hx_builder *b)
         }
         f->index = f->arg0 = i;
         if (which == PER_INSTRUCTION_OPCODES
-            && peek(b->address + (uintptr_t)i, &opcode, 1) == 0
+            && hx_peek(b->address + (uintptr_t)i, &opcode, 1) == 0
             && opcode != 0) {
             f->meaning = hx_keep(b, "%s: the opcode "
                                  "INSTRUMENTED_INSTRUCTION replaced at this "
@@ -568,7 +555,7 @@ describe_line_array(hx_builder *b)
             return -1;
         }
         f->index = f->arg0 = i;
-        if (peek(b->address + (uintptr_t)f->offset, &opcode, 1) == 0
+        if (hx_peek(b->address + (uintptr_t)f->offset, &opcode, 1) == 0
             && opcode != 0) {
             f->meaning = hx_keep(b, "%s: the opcode INSTRUMENTED_LINE "
                                  "replaced", opname(opcode));
@@ -835,7 +822,7 @@ find_stand_ins(hx_builder *b, stand_ins *s)
 {
     memset(s, 0, sizeof(*s));
 #if PY_VERSION_HEX >= 0x030C0000
-    s->monitored = peek(fetch_word(b, offsetof(PyCodeObject,
+    s->monitored = hx_peek(fetch_word(b, offsetof(PyCodeObject,
                                                _co_monitoring)),
                         &s->monitoring, sizeof(s->monitoring)) == 0;
 #endif
@@ -854,13 +841,13 @@ executor_opcode(const stand_ins *s, int index, int fallback)
     unsigned char opcode;
     uintptr_t executor;
 
-    if (peek(s->executors + offsetof(_PyExecutorArray, size), &size,
+    if (hx_peek(s->executors + offsetof(_PyExecutorArray, size), &size,
              sizeof(size)) < 0 || index >= size) {
         return fallback;
     }
     executor = peek_word(s->executors + offsetof(_PyExecutorArray, executors)
                          + (uintptr_t)index * sizeof(void *));
-    if (peek(executor + (uintptr_t)hx_executor_opcode_offset(), &opcode,
+    if (hx_peek(executor + (uintptr_t)hx_executor_opcode_offset(), &opcode,
              1) < 0) {
         return fallback;
     }
@@ -878,14 +865,14 @@ replaced_opcode(const stand_ins *s, Py_ssize_t i, int opcode, int oparg)
     const _PyCoMonitoringData *m = &s->monitoring;
 
     if (opcode == INSTRUMENTED_LINE && s->monitored
-        && peek((uintptr_t)m->lines
+        && hx_peek((uintptr_t)m->lines
                 + (uintptr_t)i * sizeof(_PyCoLineInstrumentationData)
                 + offsetof(_PyCoLineInstrumentationData, original_opcode),
                 &original, 1) == 0) {
         opcode = original;
     }
     if (opcode == INSTRUMENTED_INSTRUCTION && s->monitored
-        && peek((uintptr_t)m->per_instruction_opcodes + (uintptr_t)i,
+        && hx_peek((uintptr_t)m->per_instruction_opcodes + (uintptr_t)i,
                 &original, 1) == 0) {
         opcode = original;
     }
@@ -1176,7 +1163,7 @@ slot_name(const frame_code *fc, Py_ssize_t i, char *name, size_t cap)
 
     text = peek_tuple_item(fc->names, i);
     if (i < peek_size(fc->kinds, &PyBytes_Type)) {
-        (void)peek(fc->kinds + offsetof(PyBytesObject, ob_sval)
+        (void)hx_peek(fc->kinds + offsetof(PyBytesObject, ob_sval)
                    + (uintptr_t)i, &bits, 1);
     }
     kind = (bits & m->fast_free) ? SLOT_FREE
@@ -1560,7 +1547,7 @@ explain_instr(hx_field *f, uintptr_t code, uintptr_t instr)
     Py_ssize_t units, delta;
 
     if (!peek_is(code, &PyCode_Type)
-        || peek(code + offsetof(PyVarObject, ob_size), &units,
+        || hx_peek(code + offsetof(PyVarObject, ob_size), &units,
                 sizeof(units)) < 0) {
         return;
     }
@@ -1677,7 +1664,7 @@ frame_data_meaning(uintptr_t data, int inside)
         return "the frame data, inside this frame object (_f_frame_data): "
                "the call is over";
     }
-    (void)peek(data + (uintptr_t)m->owner.offset, &owner, 1);
+    (void)hx_peek(data + (uintptr_t)m->owner.offset, &owner, 1);
     if (owner == m->owned_by_thread) {
         return "the frame data, on the thread's data stack: the frame is "
                "running, or waiting for a call to return";

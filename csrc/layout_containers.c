@@ -101,24 +101,6 @@ signed_at(const unsigned char *p, Py_ssize_t size)
     }
 }
 
-#if PY_VERSION_HEX >= 0x030B0000
-static uint64_t
-unsigned_at(const unsigned char *p, Py_ssize_t size)
-{
-    uint8_t u8;
-    uint16_t u16;
-    uint32_t u32;
-    uint64_t u64;
-
-    switch (size) {
-    case 1: memcpy(&u8, p, 1); return u8;
-    case 2: memcpy(&u16, p, 2); return u16;
-    case 4: memcpy(&u32, p, 4); return u32;
-    default: memcpy(&u64, p, 8); return u64;
-    }
-}
-#endif
-
 static uintptr_t
 pointer_at(const unsigned char *p)
 {
@@ -126,19 +108,6 @@ pointer_at(const unsigned char *p)
 
     memcpy(&value, p, sizeof(value));
     return value;
-}
-
-/* Guarded read of memory that is not the builder's. */
-static int
-read_at(uintptr_t address, void *dst, size_t size)
-{
-    hx_fault fault;
-
-    if (hx_read(dst, address, size, &fault) < 0) {
-        hx_raise_fault(address, size, HX_READ, &fault);
-        return -1;
-    }
-    return 0;
 }
 
 /* A block is described for the object that owns it, and only while that
@@ -344,7 +313,7 @@ not_keys(uintptr_t address, const char *why)
 static uint64_t
 keys_member(const unsigned char *head, const hx_span *m)
 {
-    return unsigned_at(head + m->offset, m->size);
+    return hx_unsigned_of(head + m->offset, m->size);
 }
 
 /* The shape of the keys object at address, from its header (3.11+). */
@@ -358,7 +327,7 @@ read_shape(uintptr_t address, keys_shape *s)
     if ((size_t)d->keys_size > sizeof(head)) {
         return not_keys(address, "its header is bigger than expected");
     }
-    if (read_at(address, head, (size_t)d->keys_size) < 0) {
+    if (hx_read_at(address, head, (size_t)d->keys_size) < 0) {
         return -1;
     }
     log2_size = keys_member(head, &d->dk_log2_size);
@@ -468,7 +437,7 @@ read_shape(uintptr_t address, keys_shape *s)
 {
     hx_PyDictKeysObject head;
 
-    if (read_at(address, &head, sizeof(head)) < 0) {
+    if (hx_read_at(address, &head, sizeof(head)) < 0) {
         return -1;
     }
     if (head.dk_size <= 0 || head.dk_size > ((Py_ssize_t)1 << 40)
@@ -784,9 +753,9 @@ describe_values_of(hx_builder *b, const keys_shape *s)
         || hx_fetch(b, 0, head, (size_t)d->values) < 0) {
         return -1;
     }
-    capacity = (Py_ssize_t)unsigned_at(head + d->capacity.offset,
+    capacity = (Py_ssize_t)hx_unsigned_of(head + d->capacity.offset,
                                        d->capacity.size);
-    size = (Py_ssize_t)unsigned_at(head + d->size.offset, d->size.size);
+    size = (Py_ssize_t)hx_unsigned_of(head + d->size.offset, d->size.size);
     if (size > capacity) {
         PyErr_Format(hx_HexrayError, "no dict values at %p: %zd values in "
                      "room for %zd", (void *)b->address, size, capacity);

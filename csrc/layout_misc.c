@@ -22,21 +22,6 @@ add_padding(hx_builder *b, Py_ssize_t start, Py_ssize_t end)
     return hx_add_unnamed(b, start, end, "padding");
 }
 
-/* Guarded read of `size` bytes at an absolute address.  0, or -1 with
-   MemoryFault set. */
-static int
-read_at(uintptr_t address, void *dst, size_t size)
-{
-    hx_fault fault;
-
-    if (hx_read(dst, address, size, &fault) < 0) {
-        hx_raise_fault(address, size, HX_READ, &fault);
-        return -1;
-    }
-    return 0;
-}
-
-
 /* ----------------------------------------------------------------------
    Which types are array.array */
 
@@ -223,11 +208,11 @@ owner_descr(hx_builder *b, hx_arraydescr *descr)
 {
     uintptr_t address;
 
-    if (read_at(b->owner + offsetof(hx_arrayobject, ob_descr), &address,
+    if (hx_read_at(b->owner + offsetof(hx_arrayobject, ob_descr), &address,
                 sizeof(address)) < 0) {
         return -1;
     }
-    return read_at(address, descr, sizeof(*descr));
+    return hx_read_at(address, descr, sizeof(*descr));
 }
 
 static int

@@ -159,6 +159,10 @@ put_format(buffer_t *out, const char *format, Py_ssize_t a0, Py_ssize_t a1)
 {
     char text[1024];
 
+    if (strchr(format, '%') == NULL) {
+        puts_(out, format);
+        return;
+    }
     put(out, text, hx_format(text, sizeof(text), format, a0, a1));
 }
 
@@ -214,7 +218,8 @@ field_colour(const hx_field *fields, Py_ssize_t i)
    object before it uses its type, then shown as values.c says, never by
    running the object's own code. */
 static void
-put_pointer_to_object(buffer_t *out, uintptr_t address)
+put_pointer_to_object(buffer_t *out, hx_LayoutObject *layout,
+                      uintptr_t address)
 {
     char why[256];
     PyTypeObject *type;
@@ -224,7 +229,19 @@ put_pointer_to_object(buffer_t *out, uintptr_t address)
         puts_(out, "NULL");
         return;
     }
-    if (!hx_validate_typed_object(address, &type, why, sizeof(why))) {
+    if (address == (uintptr_t)layout->type
+        && !PyType_HasFeature(layout->type, Py_TPFLAGS_HEAPTYPE)) {
+        /* The layout's own static type: known, and held by the layout, so
+           it needs no check; shown as values.c shows one. */
+        puts_(out, "<class '");
+        puts_(out, layout->type->tp_name);
+        puts_(out, "'>");
+        return;
+    }
+    if (address == (uintptr_t)layout->type) {
+        type = Py_TYPE((PyObject *)layout->type);   /* as above */
+    }
+    else if (!hx_validate_typed_object(address, &type, why, sizeof(why))) {
         puts_(out, "0x");
         put_hex(out, address, 1);
         puts_(out, " (not a live object: ");
@@ -310,6 +327,32 @@ put_decoded(buffer_t *out, hx_LayoutObject *layout, const hx_field *f)
     Py_DECREF(value);
 }
 
+/* One printable ASCII character in place (a str's or a bytes'), written as
+   its repr would be, without making the objects: 'a', b'a'.  0 if the
+   field is not that. */
+static int
+put_one_character(buffer_t *out, const hx_field *f, const unsigned char *p)
+{
+    Py_ssize_t width = f->value == HX_V_TEXT && f->arg0 > 0 ? f->arg0 : 1;
+    uint64_t code;
+    char text[4];
+
+    if ((f->value != HX_V_TEXT && f->value != HX_V_BYTES) || f->size != width) {
+        return 0;
+    }
+    code = hx_unsigned_of(p, width);
+    if (code < 0x20 || code >= 0x7f || code == '\'' || code == '\\') {
+        return 0;
+    }
+    if (f->value == HX_V_BYTES) {
+        puts_(out, "b");
+    }
+    text[0] = text[2] = '\'';
+    text[1] = (char)code;
+    put(out, text, 3);
+    return 1;
+}
+
 static void
 put_value(buffer_t *out, hx_LayoutObject *layout, const hx_field *f)
 {
@@ -352,10 +395,13 @@ put_value(buffer_t *out, hx_LayoutObject *layout, const hx_field *f)
         }
         return;
     case HX_V_OBJECT:
-        put_pointer_to_object(out, (uintptr_t)hx_unsigned_of(p, f->size));
+        put_pointer_to_object(out, layout,
+                              (uintptr_t)hx_unsigned_of(p, f->size));
         return;
     default:
-        put_decoded(out, layout, f);
+        if (!put_one_character(out, f, p)) {
+            put_decoded(out, layout, f);
+        }
         return;
     }
 }

@@ -8,6 +8,8 @@ typedef struct {
     PyObject_HEAD
     PyObject *object;       /* the object described (owned), or NULL */
     PyObject *owner;        /* a block's object (owned), or NULL */
+    int given;              /* 1 if object (or owner) was given by the
+                               caller, 0 if it was found at an address */
     PyTypeObject *type;     /* the object's type (owned), or NULL */
     PyTypeObject *owner_type;   /* the owner's type then (owned), or NULL */
     uintptr_t address;      /* where offset 0 is */
@@ -23,10 +25,9 @@ typedef struct {
     hx_text_chunk *texts;   /* text the fields borrow (owned) */
 } hx_LayoutObject;
 
-/* A field's bytes in the layout's snapshot, and as integers. */
+/* A field's bytes in the layout's snapshot (hx_unsigned_of and
+   hx_signed_of, in layout.h, read them as integers). */
 const unsigned char *hx_bytes_of(hx_LayoutObject *layout, const hx_field *f);
-uint64_t hx_unsigned_of(const unsigned char *p, Py_ssize_t size);
-int64_t hx_signed_of(const unsigned char *p, Py_ssize_t size);
 
 /* Whether `count` characters of `width` bytes (1, 2 or 4) are all code
    points, as PyUnicode_FromKindAndData needs: a str holds no UCS-4 value

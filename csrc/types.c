@@ -15,9 +15,12 @@
  * metaclass may have put in its place).  Bytes in a buffer can claim any
  * base, but no base lists them.
  *
- * A type found once is remembered with a weak reference, so a known type
- * then costs one dict lookup.  When it dies its reference dies with it,
- * and whatever is made at its address later is checked again.
+ * The interpreter's own built-in types are known without asking.  Another
+ * static type found known is remembered in a small table, as static types
+ * are never freed.  A heap type found known is remembered with a weak
+ * reference, so it then costs one dict lookup; when it dies its reference
+ * dies with it, and whatever is made at its address later is checked
+ * again.
  */
 #include "hexray.h"
 
@@ -148,14 +151,52 @@ is_listed(PyTypeObject *base, uintptr_t address)
     return found;
 }
 
+/* Types the interpreter always has: known without asking. */
+static PyTypeObject *const builtin_types[] = {
+    &PyBaseObject_Type, &PyType_Type, &PyLong_Type, &PyBool_Type,
+    &PyFloat_Type, &PyComplex_Type, &PyUnicode_Type, &PyBytes_Type,
+    &PyByteArray_Type, &PyTuple_Type, &PyList_Type, &PyDict_Type,
+    &PySet_Type, &PyFrozenSet_Type, &PyRange_Type, &PySlice_Type,
+    &PyModule_Type, &PyFunction_Type, &PyCode_Type,
+    &PyCFunction_Type, &PyMethod_Type, &PyCell_Type, &PyProperty_Type,
+};
+
+/* Static types found known before, by a hash of their address.  A static
+   type is never freed, so once known it stays known. */
+#define STATIC_SLOTS 64
+static uintptr_t static_known[STATIC_SLOTS];
+
+static size_t
+static_slot(uintptr_t address)
+{
+    return (size_t)((address >> 4) ^ (address >> 10)) % STATIC_SLOTS;
+}
+
+/* Whether the type at address is known without a dict lookup. */
+static int
+known_at_once(uintptr_t address)
+{
+    size_t i;
+
+    if (static_known[static_slot(address)] == address) {
+        return 1;
+    }
+    for (i = 0; i < Py_ARRAY_LENGTH(builtin_types); i++) {
+        if (address == (uintptr_t)builtin_types[i]) {
+            static_known[static_slot(address)] = address;
+            return 1;
+        }
+    }
+    return 0;
+}
+
 static int
 is_known(PyObject *known, uintptr_t address, int depth)
 {
     uintptr_t base = 0;
     hx_fault fault;
 
-    if (address == (uintptr_t)&PyBaseObject_Type
-        || remembered(known, address)) {
+    if (known_at_once(address) || remembered(known, address)) {
         return 1;
     }
     if (depth >= MAX_BASES
@@ -166,7 +207,12 @@ is_known(PyObject *known, uintptr_t address, int depth)
         || !is_listed((PyTypeObject *)base, address)) {
         return 0;
     }
-    remember(known, address);
+    if (PyType_HasFeature((PyTypeObject *)address, Py_TPFLAGS_HEAPTYPE)) {
+        remember(known, address);
+    }
+    else {
+        static_known[static_slot(address)] = address;
+    }
     return 1;
 }
 
@@ -178,6 +224,9 @@ hx_type_is_known(uintptr_t address)
 
     if (address == 0 || PyErr_Occurred()) {
         return 0;   /* never asked with an error pending; see hexray.h */
+    }
+    if (known_at_once(address)) {
+        return 1;
     }
     known = known_types();
     if (known != NULL) {

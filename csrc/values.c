@@ -33,14 +33,6 @@
    longer one is cut, and ends in "...". */
 #define MAX_UNITS 65536
 
-/* Copy size bytes from address; 0, or -1 (no exception set). */
-static int
-peek(uintptr_t address, void *dst, size_t size)
-{
-    hx_fault fault;
-
-    return hx_read(dst, address, size, &fault);
-}
 
 void
 hx_type_name(PyTypeObject *type, char *name, size_t cap)
@@ -48,7 +40,7 @@ hx_type_name(PyTypeObject *type, char *name, size_t cap)
     uintptr_t text = 0;
     hx_fault fault;
 
-    if (peek((uintptr_t)type + offsetof(PyTypeObject, tp_name), &text,
+    if (hx_peek((uintptr_t)type + offsetof(PyTypeObject, tp_name), &text,
              sizeof(text)) < 0
         || hx_read_cstring(name, cap, text, &fault) < 0) {
         PyOS_snprintf(name, cap, "?");
@@ -67,7 +59,7 @@ int_shape(uintptr_t address, Py_ssize_t *count, int *negative)
 #if PY_VERSION_HEX >= 0x030C0000
     uintptr_t tag;
 
-    if (peek(address + offsetof(PyLongObject, long_value.lv_tag), &tag,
+    if (hx_peek(address + offsetof(PyLongObject, long_value.lv_tag), &tag,
              sizeof(tag)) < 0
         || (tag & _PyLong_SIGN_MASK) == _PyLong_SIGN_MASK
         || (tag >> _PyLong_NON_SIZE_BITS) > MAX_DIGITS) {
@@ -78,7 +70,7 @@ int_shape(uintptr_t address, Py_ssize_t *count, int *negative)
 #else
     Py_ssize_t size;
 
-    if (peek(address + offsetof(PyVarObject, ob_size), &size,
+    if (hx_peek(address + offsetof(PyVarObject, ob_size), &size,
              sizeof(size)) < 0
         || size < -MAX_DIGITS || size > MAX_DIGITS) {
         return -1;
@@ -103,7 +95,7 @@ int_copy(uintptr_t address)
     PyObject *value;
 
     if (int_shape(address, &count, &negative) < 0
-        || peek(address + DIGITS_OFFSET, digits,
+        || hx_peek(address + DIGITS_OFFSET, digits,
                 (size_t)count * sizeof(digit)) < 0) {
         return NULL;
     }
@@ -132,7 +124,7 @@ float_copy(uintptr_t address)
 {
     double value;
 
-    if (peek(address + offsetof(PyFloatObject, ob_fval), &value,
+    if (hx_peek(address + offsetof(PyFloatObject, ob_fval), &value,
              sizeof(value)) < 0) {
         return NULL;
     }
@@ -144,7 +136,7 @@ complex_copy(uintptr_t address)
 {
     Py_complex value;
 
-    if (peek(address + offsetof(PyComplexObject, cval), &value,
+    if (hx_peek(address + offsetof(PyComplexObject, cval), &value,
              sizeof(value)) < 0) {
         return NULL;
     }
@@ -162,7 +154,7 @@ copy_units(uintptr_t data, size_t size)
         PyErr_NoMemory();
         return NULL;
     }
-    if (size > 0 && peek(data, units, size) < 0) {
+    if (size > 0 && hx_peek(data, units, size) < 0) {
         PyMem_Free(units);
         return NULL;
     }
@@ -176,7 +168,7 @@ bytes_copy(uintptr_t address, int *complete)
     char *units;
     PyObject *value;
 
-    if (peek(address + offsetof(PyVarObject, ob_size), &size,
+    if (hx_peek(address + offsetof(PyVarObject, ob_size), &size,
              sizeof(size)) < 0 || size < 0) {
         return NULL;
     }
@@ -200,7 +192,7 @@ str_shape(uintptr_t address, uintptr_t *data, Py_ssize_t *length,
 {
     PyASCIIObject head;
 
-    if (peek(address, &head, sizeof(head)) < 0) {
+    if (hx_peek(address, &head, sizeof(head)) < 0) {
         return -1;
     }
     *kind = head.state.kind;
@@ -219,7 +211,7 @@ str_shape(uintptr_t address, uintptr_t *data, Py_ssize_t *length,
                                             : sizeof(PyCompactUnicodeObject));
         return 0;
     }
-    if (peek(address + offsetof(PyUnicodeObject, data), data,
+    if (hx_peek(address + offsetof(PyUnicodeObject, data), data,
              sizeof(*data)) < 0 || *data == 0) {
         return -1;
     }

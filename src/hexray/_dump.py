@@ -81,11 +81,14 @@ def dumps(obj: Any = _MISSING, *, address: int | None = None,
     format="json" gives the layouts as JSON.  rows limits the rows of each
     dump (None: all); limit, the number of layouts.
     """
+    if (address is None and obj is not _MISSING and not follow and not depth
+            and format == "text"):
+        return layout(obj).render(bytes, color, rows)   # the common case
     root = _root(obj, address, size)
     if depth is None:
         depth = 1 if follow else 0
     if depth <= 0 and format == "text":
-        return root.render(bytes=bytes, color=color, rows=rows)
+        return root.render(bytes, color, rows)
     layouts, skipped = _reachable(root, depth, limit)
     if format == "json":
         document = root.to_dict()
