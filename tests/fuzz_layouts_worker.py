@@ -139,8 +139,12 @@ class Arena:
 
     def recycle(self):
         """Check that no reference to a crafted object is left, then zero
-        the slots for reuse."""
-        gc.collect()
+        the slots for reuse.  A layout holds an object found at an address
+        without showing it to the collector, so a cycle of layouts found
+        through other layouts takes one collection per link to go."""
+        for _ in range(16):
+            if not gc.collect():
+                break
         for address, count in self.counts:
             found = word_at(address)
             assert found == count, (
@@ -354,13 +358,18 @@ class Example:
     def block(self, size=None):
         """A block of adversarial words for pointers to lead to; at the end
         of the slot, before the unmapped page, now and then."""
+        at = self.new_block(size)
+        return self.word() if at is None else at
+
+    def new_block(self, size=None):
+        """block(), or None if the slot has no room for one (a word drawn
+        instead may be the address of an older, smaller block)."""
         if size is None:
             size = self.rng.choice([16, 64, 256, 1024])
         at = self.place(size, flush=self.rng.random() < 0.3)
-        if at is None:
-            return self.word()
-        self.fill(at, size)
-        self.blocks.append(at)
+        if at is not None:
+            self.fill(at, size)
+            self.blocks.append(at)
         return at
 
     def cstring(self, text=None):
@@ -468,9 +477,9 @@ def craft_list(ex, size):
 def keys_block(ex):
     """A dict keys object: a header with plausible or absurd sizes, then
     adversarial indices and entries."""
-    at = ex.block(ex.rng.choice([128, 512, 2048]))
-    if at not in ex.blocks:
-        return at
+    at = ex.new_block(ex.rng.choice([128, 512, 2048]))
+    if at is None:
+        return ex.word()
     keys = ex.u.keys
 
     def set_(name, value):
@@ -567,9 +576,10 @@ def craft_module(ex, size):
     ex.fill(ex.current + 16, size - 16)
 
     def definition():
-        at = ex.block(128)
-        if at in ex.blocks:
-            put(at + 56, ex.choice(SPECIAL + [-1, 24]))   # m_size
+        at = ex.new_block(128)
+        if at is None:
+            return ex.word()
+        put(at + 56, ex.choice(SPECIAL + [-1, 24]))   # m_size
         return at
     ex.field("md_def", ex.pointer(definition))
 
@@ -578,10 +588,11 @@ def craft_array(ex, size):
     ex.fill(ex.current + 16, size - 16)
 
     def descr():
-        at = ex.block(64)
-        if at in ex.blocks:
-            put_bytes(at, bytes([ex.rng.choice(b"bBuwhHiIlLqQfdx")]))
-            put(at + 4, ex.knob() % 83 - 2, 4)     # itemsize
+        at = ex.new_block(64)
+        if at is None:
+            return ex.word()
+        put_bytes(at, bytes([ex.rng.choice(b"bBuwhHiIlLqQfdx")]))
+        put(at + 4, ex.knob() % 83 - 2, 4)     # itemsize
         return at
     ex.field("ob_descr", ex.pointer(lambda: ex.u.array_descr, descr))
     ex.field("ob_size", ex.knob() if ex.chance(30) else ex.knob() % 11)

@@ -94,6 +94,36 @@ def test_layout_keeps_its_object_alive():
     assert alive() is None
 
 
+def test_cycle_through_a_layout_is_collected():
+    obj = Plain()
+    obj.layout = hexray.layout(obj)
+    alive = weakref.ref(obj)
+    del obj
+    gc.collect()
+    assert alive() is None
+
+
+def test_collector_sees_only_objects_handed_over():
+    obj = Plain()
+    given = hexray.layout(obj)
+    found = hexray.layout_at(id(obj))
+    assert any(r is obj for r in gc.get_referents(given))
+    # Found at an address, it may be bytes that imitate an object: held,
+    # but never shown to the collector, nor are values read from memory.
+    assert not any(r is obj for r in gc.get_referents(found))
+    assert found.object is obj
+    field = given["ob_type"]
+    assert field.value is Plain
+    assert not any(r is Plain for r in gc.get_referents(field))
+    alive = weakref.ref(obj)
+    del obj, given, field
+    gc.collect()
+    assert alive() is not None      # the found layout still holds it
+    del found
+    gc.collect()
+    assert alive() is None
+
+
 def test_gc_header_precedes_gc_objects():
     obj = Plain()
     layout = hexray.layout(obj)
