@@ -35,6 +35,16 @@
 
 #include "guard.h"
 
+/* Where an int's digits start. */
+#if PY_VERSION_HEX < 0x030B0000
+#  include "longintrepr.h"   /* 3.11+ include it from Python.h */
+#endif
+#if PY_VERSION_HEX >= 0x030C0000
+#  define HX_DIGITS_OFFSET offsetof(PyLongObject, long_value.ob_digit)
+#else
+#  define HX_DIGITS_OFFSET offsetof(PyLongObject, ob_digit)
+#endif
+
 /* What 3.10 added to the C API, for 3.9. */
 #if PY_VERSION_HEX < 0x030A0000
 static inline PyObject *

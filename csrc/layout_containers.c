@@ -84,23 +84,6 @@ fetch_bytes(hx_builder *b, Py_ssize_t offset, Py_ssize_t size)
     return bytes;
 }
 
-/* A native integer of 1, 2, 4 or 8 bytes. */
-static int64_t
-signed_at(const unsigned char *p, Py_ssize_t size)
-{
-    int8_t i8;
-    int16_t i16;
-    int32_t i32;
-    int64_t i64;
-
-    switch (size) {
-    case 1: memcpy(&i8, p, 1); return i8;
-    case 2: memcpy(&i16, p, 2); return i16;
-    case 4: memcpy(&i32, p, 4); return i32;
-    default: memcpy(&i64, p, 8); return i64;
-    }
-}
-
 static uintptr_t
 pointer_at(const unsigned char *p)
 {
@@ -537,7 +520,7 @@ describe_indices(hx_builder *b, const keys_shape *s)
         return -1;
     }
     for (i = 0; i < n && result == 0; i++) {
-        int64_t ix = signed_at(slots + i * s->ixsize, s->ixsize);
+        int64_t ix = hx_signed_of(slots + i * s->ixsize, s->ixsize);
         hx_field *f = add_indexed(b, s->indices + i * s->ixsize, s->ixsize,
                                   "dk_indices[%zd]", i,
                                   index_ctype(s->ixsize), HX_V_INT,

@@ -3,16 +3,6 @@
  */
 #include "layout.h"
 
-#if PY_VERSION_HEX < 0x030B0000
-#  include "longintrepr.h"   /* 3.11+ include it from Python.h */
-#endif
-
-#if PY_VERSION_HEX >= 0x030C0000
-#  define DIGITS_OFFSET offsetof(PyLongObject, long_value.ob_digit)
-#else
-#  define DIGITS_OFFSET offsetof(PyLongObject, ob_digit)
-#endif
-
 /* What the size word says: indexed by sign (0 zero, 1 positive,
    2 negative). */
 static const char *const size_meanings[] = {
@@ -75,7 +65,7 @@ hx_describe_int(hx_builder *b)
         return -1;
     }
     if (b->schema) {
-        f = hx_add(b, DIGITS_OFFSET, sizeof(digit), "ob_digit[%zd]", "digit",
+        f = hx_add(b, HX_DIGITS_OFFSET, sizeof(digit), "ob_digit[%zd]", "digit",
                    HX_V_UINT, "the first of the digits, %zd bits each "
                    "(as many digits as the number needs)");
         if (f == NULL) {
@@ -87,7 +77,7 @@ hx_describe_int(hx_builder *b)
     }
     shown = digits < HX_MAX_DESCRIBED_ITEMS ? digits : HX_MAX_DESCRIBED_ITEMS;
     for (i = 0; i < shown; i++) {
-        f = hx_add(b, DIGITS_OFFSET + i * (Py_ssize_t)sizeof(digit),
+        f = hx_add(b, HX_DIGITS_OFFSET + i * (Py_ssize_t)sizeof(digit),
                    sizeof(digit), "ob_digit[%zd]", "digit", HX_V_UINT,
                    "digit %zd, %zd bits of the magnitude");
         if (f == NULL) {
@@ -98,8 +88,8 @@ hx_describe_int(hx_builder *b)
         f->arg1 = PyLong_SHIFT;
     }
     if (digits > shown
-        && hx_add_unnamed(b, DIGITS_OFFSET + shown * (Py_ssize_t)sizeof(digit),
-                          DIGITS_OFFSET + shown * (Py_ssize_t)sizeof(digit)
+        && hx_add_unnamed(b, HX_DIGITS_OFFSET + shown * (Py_ssize_t)sizeof(digit),
+                          HX_DIGITS_OFFSET + shown * (Py_ssize_t)sizeof(digit)
                           + (Py_ssize_t)sizeof(digit),
                           "more digits, not described") < 0) {
         return -1;
@@ -107,7 +97,7 @@ hx_describe_int(hx_builder *b)
 #if PY_VERSION_HEX >= 0x030B0000
     if (digits == 0) {
         /* From 3.11 every int has room for one digit, zero included. */
-        f = hx_add(b, DIGITS_OFFSET, sizeof(digit), "ob_digit[%zd]", "digit",
+        f = hx_add(b, HX_DIGITS_OFFSET, sizeof(digit), "ob_digit[%zd]", "digit",
                    HX_V_UINT, "room for a digit; zero has none, so this "
                    "means nothing");
         if (f == NULL) {

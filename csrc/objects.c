@@ -28,9 +28,6 @@
 #include "hexray.h"
 
 #include <string.h>
-#if PY_VERSION_HEX < 0x030B0000
-#  include "longintrepr.h"   /* 3.11+ include it from Python.h */
-#endif
 
 /* More references than pointers fit in the 47-bit user address space of
    x86-64 cannot exist; a larger "count" is a pointer or garbage. */
@@ -230,12 +227,6 @@ check_extent(uintptr_t address, const PyTypeObject *type,
     return 1;
 }
 
-#if PY_VERSION_HEX >= 0x030C0000
-#  define DIGITS_OFFSET offsetof(PyLongObject, long_value.ob_digit)
-#else
-#  define DIGITS_OFFSET offsetof(PyLongObject, ob_digit)
-#endif
-
 /* An int's sign agrees with its digit count, and its most significant
    digit is non-zero and below PyLong_BASE (ints are kept normalised). */
 static int
@@ -258,7 +249,7 @@ check_int(uintptr_t address, char *why, size_t why_size)
     if (digits == 0) {
         return 1;
     }
-    if (hx_read(&top, address + DIGITS_OFFSET + (digits - 1) * sizeof(digit),
+    if (hx_read(&top, address + HX_DIGITS_OFFSET + (digits - 1) * sizeof(digit),
                 sizeof(top), &fault) < 0
         || top == 0 || top >= PyLong_BASE) {
         return refuse(why, why_size, "as an int, its most significant digit "

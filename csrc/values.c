@@ -15,15 +15,6 @@
 #include "render.h"
 
 #include <string.h>
-#if PY_VERSION_HEX < 0x030B0000
-#  include "longintrepr.h"   /* 3.11+ include it from Python.h */
-#endif
-
-#if PY_VERSION_HEX >= 0x030C0000
-#  define DIGITS_OFFSET offsetof(PyLongObject, long_value.ob_digit)
-#else
-#  define DIGITS_OFFSET offsetof(PyLongObject, ob_digit)
-#endif
 
 /* Digits of an int copied at most (some 9,000 decimal digits); a larger
    int shows as its type and address. */
@@ -95,7 +86,7 @@ int_copy(uintptr_t address)
     PyObject *value;
 
     if (int_shape(address, &count, &negative) < 0
-        || hx_peek(address + DIGITS_OFFSET, digits,
+        || hx_peek(address + HX_DIGITS_OFFSET, digits,
                 (size_t)count * sizeof(digit)) < 0) {
         return NULL;
     }
