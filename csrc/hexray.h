@@ -117,6 +117,7 @@ size_t hx_gc_next_offset(void);
 size_t hx_gc_prev_offset(void);
 uintptr_t hx_gc_prev_mask(void);
 uintptr_t hx_gc_prev_collecting(void);
+int hx_gc_collecting(void);
 uintptr_t hx_gc_prev_finalized(void);
 size_t hx_preheader_size(PyTypeObject *type);
 Py_ssize_t hx_managed_dict_offset(void);

@@ -14,6 +14,7 @@
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wunused-parameter"
 #include "internal/pycore_gc.h"
+#include "internal/pycore_interp.h"
 #if PY_VERSION_HEX >= 0x030B0000
 #  include "internal/pycore_object.h"
 #endif
@@ -43,6 +44,14 @@ uintptr_t
 hx_gc_prev_collecting(void)
 {
     return _PyGC_PREV_MASK_COLLECTING;
+}
+
+/* Whether the collector is running in this interpreter: Python code then
+   runs only from what it calls (finalizers, weakref callbacks). */
+int
+hx_gc_collecting(void)
+{
+    return PyInterpreterState_Get()->gc.collecting != 0;
 }
 
 /* Bytes the allocator places before an instance of `type`: the GC header,

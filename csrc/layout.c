@@ -907,8 +907,7 @@ static int
 Field_traverse(FieldObject *self, visitproc visit, void *arg)
 {
     Py_VISIT(self->layout);
-    /* A value read from memory may be an object found at an address: held,
-       not shown to the collector (see Layout_traverse). */
+    Py_VISIT(self->value);
     return 0;
 }
 
@@ -1149,7 +1148,6 @@ new_layout(hx_builder *b, PyObject *object, PyObject *owner,
         builder_clear(b);
         return NULL;
     }
-    self->given = 0;
     self->object = object ? Py_NewRef(object) : NULL;
     self->owner = owner ? Py_NewRef(owner) : NULL;
     self->type = b->type ? (PyTypeObject *)Py_NewRef((PyObject *)b->type)
@@ -1190,13 +1188,11 @@ new_layout(hx_builder *b, PyObject *object, PyObject *owner,
 }
 
 /* The layout of a live object of a known type (the caller holds a
-   reference to it); `given` says whether the caller was given it, rather
-   than found it at an address. */
+   reference to it). */
 static PyObject *
-layout_of_object(PyObject *object, PyTypeObject *type, int given)
+layout_of_object(PyObject *object, PyTypeObject *type)
 {
     hx_builder b;
-    PyObject *result;
 
     memset(&b, 0, sizeof(b));
     b.address = (uintptr_t)object;
@@ -1206,11 +1202,7 @@ layout_of_object(PyObject *object, PyTypeObject *type, int given)
         builder_clear(&b);
         return NULL;
     }
-    result = new_layout(&b, object, NULL, "object");
-    if (result != NULL) {
-        ((hx_LayoutObject *)result)->given = given;
-    }
-    return result;
+    return new_layout(&b, object, NULL, "object");
 }
 
 /* Memory that holds no object: unnamed words, and where it is mapped. */
@@ -1247,7 +1239,6 @@ layout_of_block(hx_LayoutObject *from, const hx_field *f, uintptr_t address)
 {
     hx_builder b;
     PyObject *owner = from->object ? from->object : from->owner;
-    PyObject *result;
 
     memset(&b, 0, sizeof(b));
     b.address = address;
@@ -1259,11 +1250,7 @@ layout_of_block(hx_LayoutObject *from, const hx_field *f, uintptr_t address)
         builder_clear(&b);
         return NULL;
     }
-    result = new_layout(&b, NULL, owner, "block");
-    if (result != NULL) {
-        ((hx_LayoutObject *)result)->given = from->given;
-    }
-    return result;
+    return new_layout(&b, NULL, owner, "block");
 }
 
 static const hx_field *
@@ -1322,7 +1309,7 @@ layout_at_address(uintptr_t address, Py_ssize_t size)
         return layout_of_memory(address, size, why);
     }
     object = Py_NewRef((PyObject *)address);
-    result = layout_of_object(object, type, 0);
+    result = layout_of_object(object, type);
     Py_DECREF(object);
     return result;
 }
@@ -1359,18 +1346,11 @@ Layout_follow_field(hx_LayoutObject *self, const hx_field *f)
     return layout_at_address(address, RAW_DEFAULT_SIZE);
 }
 
-/* The collector is shown only objects the caller handed over.  An object
-   found at an address may be bytes that imitate one, and the collector
-   would follow whatever its memory says (its GC links, its items) with
-   no guard.  Such an object is held, not shown: a cycle through it is
-   not collected. */
 static int
 Layout_traverse(hx_LayoutObject *self, visitproc visit, void *arg)
 {
-    if (self->given) {
-        Py_VISIT(self->object);
-        Py_VISIT(self->owner);
-    }
+    Py_VISIT(self->object);
+    Py_VISIT(self->owner);
     Py_VISIT(self->type);
     Py_VISIT(self->owner_type);
     Py_VISIT(self->cache);
@@ -1793,7 +1773,7 @@ PyDoc_STRVAR(layout_doc,
 static PyObject *
 layout(PyObject *Py_UNUSED(module), PyObject *obj)
 {
-    return layout_of_object(obj, Py_TYPE(obj), 1);
+    return layout_of_object(obj, Py_TYPE(obj));
 }
 
 PyDoc_STRVAR(layout_at_doc,

@@ -363,8 +363,16 @@ check_gc_links(uintptr_t address, char *why, size_t why_size)
     }
     next = head[0];
     prev = head[1] & mask;
-    if (head[1] & hx_gc_prev_collecting()) {
-        return 1;  /* a collection is running: the links hold its data */
+    /* While Python code can run, even in what a collection calls, the
+       links are links, and only a collection sets the flag. */
+    if ((head[1] & hx_gc_prev_collecting()) && !hx_gc_collecting()) {
+        return refuse(why, why_size, "its garbage-collector header at 0x%llx "
+                      "says a collection is examining it, and none is "
+                      "running", self);
+    }
+    if (next % sizeof(void *) != 0) {
+        return refuse(why, why_size, "its garbage-collector header links "
+                      "to a misaligned 0x%llx", next);
     }
     if (next == 0) {
         if (prev == 0) {

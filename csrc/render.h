@@ -8,8 +8,6 @@ typedef struct {
     PyObject_HEAD
     PyObject *object;       /* the object described (owned), or NULL */
     PyObject *owner;        /* a block's object (owned), or NULL */
-    int given;              /* 1 if object (or owner) was given by the
-                               caller, 0 if it was found at an address */
     PyTypeObject *type;     /* the object's type (owned), or NULL */
     PyTypeObject *owner_type;   /* the owner's type then (owned), or NULL */
     uintptr_t address;      /* where offset 0 is */

@@ -559,3 +559,40 @@ def test_object_at_argument_errors():
         hexray.object_at("0x1000")
     with pytest.raises(TypeError):
         hexray.object_at()
+
+
+def fake_list(gc_next, gc_prev):
+    """An empty list's header, and a GC header before it, in a ctypes buffer
+    too large for pymalloc (which would vouch for where objects start).
+    Returns the buffer (keep it) and the header's address."""
+    buffer = ctypes.create_string_buffer(8192)
+    start = (ctypes.addressof(buffer) + 1024) // 64 * 64
+    words = (ctypes.c_size_t * 7).from_address(start - 2 * WORD)
+    words[:] = [gc_next, gc_prev, 1, id(list), 0, 0, 0]
+    return buffer, start
+
+
+def test_a_fake_with_an_untracked_gc_header_passes():
+    """What the README says can still fool object_at: the control for the
+    two tests after it."""
+    buffer, address = fake_list(0, 0)
+    found = hexray.object_at(address)
+    assert type(found) is list and len(found) == 0
+    del found
+    assert ctypes.c_ssize_t.from_address(address).value == 1
+
+
+def test_gc_header_that_claims_a_collection_is_running():
+    """The collector marks the objects it examines, and only while it runs;
+    a marked header outside a collection is no live object's.  (It would
+    lead the collector astray if a layout held the object.)"""
+    collecting = 2      # _PyGC_PREV_MASK_COLLECTING, every version
+    buffer, address = fake_list(0, collecting)
+    assert "collection" in rejected(address).reason
+    buffer, address = fake_list(0, (address - 2 * WORD) | collecting)
+    assert "collection" in rejected(address).reason
+
+
+def test_gc_header_with_flag_bits_in_its_next_link():
+    buffer, address = fake_list(id([]) | 1, 0)
+    assert "misaligned" in rejected(address).reason
