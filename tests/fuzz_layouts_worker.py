@@ -139,12 +139,8 @@ class Arena:
 
     def recycle(self):
         """Check that no reference to a crafted object is left, then zero
-        the slots for reuse.  A layout holds an object found at an address
-        without showing it to the collector, so a cycle of layouts found
-        through other layouts takes one collection per link to go."""
-        for _ in range(16):
-            if not gc.collect():
-                break
+        the slots for reuse."""
+        gc.collect()
         for address, count in self.counts:
             found = word_at(address)
             assert found == count, (
@@ -343,15 +339,20 @@ class Example:
 
     def gc_header(self, address):
         """The GC header before a crafted object: untracked (zeros) most
-        of the time, else adversarial words without the collector's
-        COLLECTING bit (the collector would act on that one itself when
-        it traverses a Layout holding the object)."""
-        if self.rng.random() < 0.8:
+        of the time, else adversarial words: with the collector's
+        COLLECTING flag, or flag bits in the next link, now and then (the
+        collector acts on those itself when it traverses a Layout that
+        holds the object, so object_at must refuse them)."""
+        r = self.rng.random()
+        if r < 0.75:
             put(address - 16, 0)
             put(address - 8, 0)
+        elif r < 0.85:
+            put(address - 16, self.word() | self.rng.choice([0, 1]))
+            put(address - 8, self.word() | GC_COLLECTING)
         else:
             put(address - 16, self.word())
-            put(address - 8, self.word() & ~GC_COLLECTING)
+            put(address - 8, self.word())
 
     # Blocks --------------------------------------------------------------
 
