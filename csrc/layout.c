@@ -1173,6 +1173,15 @@ new_layout(hx_builder *b, PyObject *object, PyObject *owner,
     if (b->schema) {
         return (PyObject *)self;
     }
+    /* Memory is set aside for the snapshot only if its last byte can be
+       read: a size that crafted memory claims then fails as a MemoryFault
+       that names the address, not as a MemoryError. */
+    if (size > 0 && hx_probe(b->address + (uintptr_t)b->end - 1, 1, HX_READ,
+                             &fault) < 0) {
+        Py_DECREF(self);
+        return hx_raise_fault(b->address + (uintptr_t)b->start, (size_t)size,
+                              HX_READ, &fault);
+    }
     self->raw = PyBytes_FromStringAndSize(NULL, size);
     if (self->raw == NULL) {
         Py_DECREF(self);

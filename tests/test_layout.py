@@ -149,6 +149,17 @@ def test_raw_memory_that_cannot_be_read():
         hexray.layout_at(0xDEAD0000)
 
 
+def test_raw_memory_larger_than_its_mapping():
+    """A size no mapping holds fails as a fault that names the memory,
+    before anything is set aside for it."""
+    buffer = ctypes.create_string_buffer(64)
+    address = ctypes.addressof(buffer)
+    with pytest.raises(hexray.MemoryFault) as caught:
+        hexray.layout_at(address, 1 << 40)
+    assert caught.value.address >= address
+    assert "%#x" % address in str(caught.value)
+
+
 def test_to_dict_is_plain_json():
     value = [1, "two", 3.0]
     layout = hexray.layout(value)
