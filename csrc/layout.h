@@ -55,7 +55,7 @@ typedef struct {
     Py_ssize_t count;           /* parameters for describe */
     Py_ssize_t aux;
     int on_request;             /* dump(follow=...) skips it (ob_type) */
-    Py_ssize_t aux2;            /* a third parameter, when two are not enough */
+    Py_ssize_t aux2;            /* a third parameter, if two are too few */
 } hx_follow;
 
 /* hx_follow.describe for pointers to objects: follow gives their layout. */

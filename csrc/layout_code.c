@@ -61,7 +61,7 @@ peek_size(uintptr_t address, PyTypeObject *type)
 
     if (!peek_is(address, type)
         || hx_peek(address + offsetof(PyVarObject, ob_size), &size,
-                sizeof(size)) < 0 || size < 0) {
+                   sizeof(size)) < 0 || size < 0) {
         return -1;
     }
     return size;
@@ -97,7 +97,7 @@ peek_ascii(uintptr_t address, char *out, size_t cap)
 #endif
         || head.length < 0 || (size_t)head.length >= sizeof(text)
         || hx_peek(address + sizeof(PyASCIIObject), text,
-                (size_t)head.length) < 0) {
+                   (size_t)head.length) < 0) {
         return -1;
     }
     for (i = 0; i < (size_t)head.length; i++) {
@@ -842,13 +842,13 @@ executor_opcode(const stand_ins *s, int index, int fallback)
     uintptr_t executor;
 
     if (hx_peek(s->executors + offsetof(_PyExecutorArray, size), &size,
-             sizeof(size)) < 0 || index >= size) {
+                sizeof(size)) < 0 || index >= size) {
         return fallback;
     }
     executor = peek_word(s->executors + offsetof(_PyExecutorArray, executors)
                          + (uintptr_t)index * sizeof(void *));
     if (hx_peek(executor + (uintptr_t)hx_executor_opcode_offset(), &opcode,
-             1) < 0) {
+                1) < 0) {
         return fallback;
     }
     return opcode;
@@ -866,14 +866,14 @@ replaced_opcode(const stand_ins *s, Py_ssize_t i, int opcode, int oparg)
 
     if (opcode == INSTRUMENTED_LINE && s->monitored
         && hx_peek((uintptr_t)m->lines
-                + (uintptr_t)i * sizeof(_PyCoLineInstrumentationData)
-                + offsetof(_PyCoLineInstrumentationData, original_opcode),
-                &original, 1) == 0) {
+                   + (uintptr_t)i * sizeof(_PyCoLineInstrumentationData)
+                   + offsetof(_PyCoLineInstrumentationData, original_opcode),
+                   &original, 1) == 0) {
         opcode = original;
     }
     if (opcode == INSTRUMENTED_INSTRUCTION && s->monitored
         && hx_peek((uintptr_t)m->per_instruction_opcodes + (uintptr_t)i,
-                &original, 1) == 0) {
+                   &original, 1) == 0) {
         opcode = original;
     }
 #endif
@@ -1164,7 +1164,7 @@ slot_name(const frame_code *fc, Py_ssize_t i, char *name, size_t cap)
     text = peek_tuple_item(fc->names, i);
     if (i < peek_size(fc->kinds, &PyBytes_Type)) {
         (void)hx_peek(fc->kinds + offsetof(PyBytesObject, ob_sval)
-                   + (uintptr_t)i, &bits, 1);
+                      + (uintptr_t)i, &bits, 1);
     }
     kind = (bits & m->fast_free) ? SLOT_FREE
            : (bits & m->fast_cell) ? SLOT_CELL
@@ -1548,7 +1548,7 @@ explain_instr(hx_field *f, uintptr_t code, uintptr_t instr)
 
     if (!peek_is(code, &PyCode_Type)
         || hx_peek(code + offsetof(PyVarObject, ob_size), &units,
-                sizeof(units)) < 0) {
+                   sizeof(units)) < 0) {
         return;
     }
     delta = (Py_ssize_t)(instr - (code + (uintptr_t)CODE_UNITS));

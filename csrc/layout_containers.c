@@ -737,7 +737,7 @@ describe_values_of(hx_builder *b, const keys_shape *s)
         return -1;
     }
     capacity = (Py_ssize_t)hx_unsigned_of(head + d->capacity.offset,
-                                       d->capacity.size);
+                                          d->capacity.size);
     size = (Py_ssize_t)hx_unsigned_of(head + d->size.offset, d->size.size);
     if (size > capacity) {
         PyErr_Format(hx_HexrayError, "no dict values at %p: %zd values in "

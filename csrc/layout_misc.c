@@ -209,7 +209,7 @@ owner_descr(hx_builder *b, hx_arraydescr *descr)
     uintptr_t address;
 
     if (hx_read_at(b->owner + offsetof(hx_arrayobject, ob_descr), &address,
-                sizeof(address)) < 0) {
+                   sizeof(address)) < 0) {
         return -1;
     }
     return hx_read_at(address, descr, sizeof(*descr));

@@ -3,6 +3,8 @@
  */
 #include "layout.h"
 
+#define DIGIT_SIZE ((Py_ssize_t)sizeof(digit))
+
 /* What the size word says: indexed by sign (0 zero, 1 positive,
    2 negative). */
 static const char *const size_meanings[] = {
@@ -65,9 +67,9 @@ hx_describe_int(hx_builder *b)
         return -1;
     }
     if (b->schema) {
-        f = hx_add(b, HX_DIGITS_OFFSET, sizeof(digit), "ob_digit[%zd]", "digit",
-                   HX_V_UINT, "the first of the digits, %zd bits each "
-                   "(as many digits as the number needs)");
+        f = hx_add(b, HX_DIGITS_OFFSET, sizeof(digit), "ob_digit[%zd]",
+                   "digit", HX_V_UINT, "the first of the digits, %zd bits "
+                   "each (as many digits as the number needs)");
         if (f == NULL) {
             return -1;
         }
@@ -88,18 +90,17 @@ hx_describe_int(hx_builder *b)
         f->arg1 = PyLong_SHIFT;
     }
     if (digits > shown
-        && hx_add_unnamed(b, HX_DIGITS_OFFSET + shown * (Py_ssize_t)sizeof(digit),
-                          HX_DIGITS_OFFSET + shown * (Py_ssize_t)sizeof(digit)
-                          + (Py_ssize_t)sizeof(digit),
+        && hx_add_unnamed(b, HX_DIGITS_OFFSET + shown * DIGIT_SIZE,
+                          HX_DIGITS_OFFSET + (shown + 1) * DIGIT_SIZE,
                           "more digits, not described") < 0) {
         return -1;
     }
 #if PY_VERSION_HEX >= 0x030B0000
     if (digits == 0) {
         /* From 3.11 every int has room for one digit, zero included. */
-        f = hx_add(b, HX_DIGITS_OFFSET, sizeof(digit), "ob_digit[%zd]", "digit",
-                   HX_V_UINT, "room for a digit; zero has none, so this "
-                   "means nothing");
+        f = hx_add(b, HX_DIGITS_OFFSET, sizeof(digit), "ob_digit[%zd]",
+                   "digit", HX_V_UINT, "room for a digit; zero has none, so "
+                   "this means nothing");
         if (f == NULL) {
             return -1;
         }

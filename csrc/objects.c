@@ -249,7 +249,8 @@ check_int(uintptr_t address, char *why, size_t why_size)
     if (digits == 0) {
         return 1;
     }
-    if (hx_read(&top, address + HX_DIGITS_OFFSET + (digits - 1) * sizeof(digit),
+    if (hx_read(&top,
+                address + HX_DIGITS_OFFSET + (digits - 1) * sizeof(digit),
                 sizeof(top), &fault) < 0
         || top == 0 || top >= PyLong_BASE) {
         return refuse(why, why_size, "as an int, its most significant digit "

@@ -337,7 +337,8 @@ put_one_character(buffer_t *out, const hx_field *f, const unsigned char *p)
     uint64_t code;
     char text[4];
 
-    if ((f->value != HX_V_TEXT && f->value != HX_V_BYTES) || f->size != width) {
+    if ((f->value != HX_V_TEXT && f->value != HX_V_BYTES)
+        || f->size != width) {
         return 0;
     }
     code = hx_unsigned_of(p, width);

@@ -32,7 +32,7 @@ hx_type_name(PyTypeObject *type, char *name, size_t cap)
     hx_fault fault;
 
     if (hx_peek((uintptr_t)type + offsetof(PyTypeObject, tp_name), &text,
-             sizeof(text)) < 0
+                sizeof(text)) < 0
         || hx_read_cstring(name, cap, text, &fault) < 0) {
         PyOS_snprintf(name, cap, "?");
     }
@@ -51,7 +51,7 @@ int_shape(uintptr_t address, Py_ssize_t *count, int *negative)
     uintptr_t tag;
 
     if (hx_peek(address + offsetof(PyLongObject, long_value.lv_tag), &tag,
-             sizeof(tag)) < 0
+                sizeof(tag)) < 0
         || (tag & _PyLong_SIGN_MASK) == _PyLong_SIGN_MASK
         || (tag >> _PyLong_NON_SIZE_BITS) > MAX_DIGITS) {
         return -1;
@@ -62,7 +62,7 @@ int_shape(uintptr_t address, Py_ssize_t *count, int *negative)
     Py_ssize_t size;
 
     if (hx_peek(address + offsetof(PyVarObject, ob_size), &size,
-             sizeof(size)) < 0
+                sizeof(size)) < 0
         || size < -MAX_DIGITS || size > MAX_DIGITS) {
         return -1;
     }
@@ -87,7 +87,7 @@ int_copy(uintptr_t address)
 
     if (int_shape(address, &count, &negative) < 0
         || hx_peek(address + HX_DIGITS_OFFSET, digits,
-                (size_t)count * sizeof(digit)) < 0) {
+                   (size_t)count * sizeof(digit)) < 0) {
         return NULL;
     }
     /* Little-endian bytes, least significant digit first. */
@@ -116,7 +116,7 @@ float_copy(uintptr_t address)
     double value;
 
     if (hx_peek(address + offsetof(PyFloatObject, ob_fval), &value,
-             sizeof(value)) < 0) {
+                sizeof(value)) < 0) {
         return NULL;
     }
     return PyFloat_FromDouble(value);
@@ -128,7 +128,7 @@ complex_copy(uintptr_t address)
     Py_complex value;
 
     if (hx_peek(address + offsetof(PyComplexObject, cval), &value,
-             sizeof(value)) < 0) {
+                sizeof(value)) < 0) {
         return NULL;
     }
     return PyComplex_FromCComplex(value);
@@ -160,7 +160,7 @@ bytes_copy(uintptr_t address, int *complete)
     PyObject *value;
 
     if (hx_peek(address + offsetof(PyVarObject, ob_size), &size,
-             sizeof(size)) < 0 || size < 0) {
+                sizeof(size)) < 0 || size < 0) {
         return NULL;
     }
     n = size < MAX_UNITS ? size : MAX_UNITS;
@@ -203,7 +203,7 @@ str_shape(uintptr_t address, uintptr_t *data, Py_ssize_t *length,
         return 0;
     }
     if (hx_peek(address + offsetof(PyUnicodeObject, data), data,
-             sizeof(*data)) < 0 || *data == 0) {
+                sizeof(*data)) < 0 || *data == 0) {
         return -1;
     }
     return 0;
