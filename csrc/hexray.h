@@ -111,6 +111,11 @@ int hx_type_is_known(uintptr_t address);
 /* pointer.c */
 int hx_pointer_init(PyObject *module);
 
+/* module.c: the value kept under `key` in this interpreter's dict (each
+   interpreter has its own), made by make() the first time.  Borrowed; NULL
+   with an exception set if it cannot be made. */
+PyObject *hx_interpreter_value(const char *key, PyObject *(*make)(void));
+
 /* internal.c: facts only CPython's internal headers know. */
 size_t hx_gc_head_size(void);
 size_t hx_gc_next_offset(void);

@@ -37,46 +37,43 @@
 
 _Static_assert(sizeof(_Py_CODEUNIT) == 2, "a code unit is two bytes");
 
-#define SPAN(type, member)                                              \
-    {offsetof(type, member), sizeof(((type *)0)->member)}
-
 static const hx_frame_facts frame_facts = {
-    .f_back = SPAN(PyFrameObject, f_back),
-    .f_frame = SPAN(PyFrameObject, f_frame),
-    .f_trace = SPAN(PyFrameObject, f_trace),
-    .f_lineno = SPAN(PyFrameObject, f_lineno),
-    .f_trace_lines = SPAN(PyFrameObject, f_trace_lines),
-    .f_trace_opcodes = SPAN(PyFrameObject, f_trace_opcodes),
+    .f_back = HX_SPAN(PyFrameObject, f_back),
+    .f_frame = HX_SPAN(PyFrameObject, f_frame),
+    .f_trace = HX_SPAN(PyFrameObject, f_trace),
+    .f_lineno = HX_SPAN(PyFrameObject, f_lineno),
+    .f_trace_lines = HX_SPAN(PyFrameObject, f_trace_lines),
+    .f_trace_opcodes = HX_SPAN(PyFrameObject, f_trace_opcodes),
 #if PY_VERSION_HEX >= 0x030D0000
-    .f_extra_locals = SPAN(PyFrameObject, f_extra_locals),
-    .f_locals_cache = SPAN(PyFrameObject, f_locals_cache),
+    .f_extra_locals = HX_SPAN(PyFrameObject, f_extra_locals),
+    .f_locals_cache = HX_SPAN(PyFrameObject, f_locals_cache),
 #else
-    .f_fast_as_locals = SPAN(PyFrameObject, f_fast_as_locals),
+    .f_fast_as_locals = HX_SPAN(PyFrameObject, f_fast_as_locals),
 #endif
-    .f_frame_data = SPAN(PyFrameObject, _f_frame_data),
+    .f_frame_data = HX_SPAN(PyFrameObject, _f_frame_data),
 
 #if PY_VERSION_HEX >= 0x030D0000
-    .f_executable = SPAN(_PyInterpreterFrame, f_executable),
-    .instr_ptr = SPAN(_PyInterpreterFrame, instr_ptr),
+    .f_executable = HX_SPAN(_PyInterpreterFrame, f_executable),
+    .instr_ptr = HX_SPAN(_PyInterpreterFrame, instr_ptr),
 #else
-    .f_code = SPAN(_PyInterpreterFrame, f_code),
-    .prev_instr = SPAN(_PyInterpreterFrame, prev_instr),
+    .f_code = HX_SPAN(_PyInterpreterFrame, f_code),
+    .prev_instr = HX_SPAN(_PyInterpreterFrame, prev_instr),
 #endif
 #if PY_VERSION_HEX >= 0x030C0000
-    .f_funcobj = SPAN(_PyInterpreterFrame, f_funcobj),
-    .return_offset = SPAN(_PyInterpreterFrame, return_offset),
+    .f_funcobj = HX_SPAN(_PyInterpreterFrame, f_funcobj),
+    .return_offset = HX_SPAN(_PyInterpreterFrame, return_offset),
 #else
-    .f_func = SPAN(_PyInterpreterFrame, f_func),
-    .is_entry = SPAN(_PyInterpreterFrame, is_entry),
+    .f_func = HX_SPAN(_PyInterpreterFrame, f_func),
+    .is_entry = HX_SPAN(_PyInterpreterFrame, is_entry),
 #endif
-    .previous = SPAN(_PyInterpreterFrame, previous),
-    .f_globals = SPAN(_PyInterpreterFrame, f_globals),
-    .f_builtins = SPAN(_PyInterpreterFrame, f_builtins),
-    .f_locals = SPAN(_PyInterpreterFrame, f_locals),
-    .frame_obj = SPAN(_PyInterpreterFrame, frame_obj),
-    .stacktop = SPAN(_PyInterpreterFrame, stacktop),
-    .owner = SPAN(_PyInterpreterFrame, owner),
-    .localsplus = SPAN(_PyInterpreterFrame, localsplus),
+    .previous = HX_SPAN(_PyInterpreterFrame, previous),
+    .f_globals = HX_SPAN(_PyInterpreterFrame, f_globals),
+    .f_builtins = HX_SPAN(_PyInterpreterFrame, f_builtins),
+    .f_locals = HX_SPAN(_PyInterpreterFrame, f_locals),
+    .frame_obj = HX_SPAN(_PyInterpreterFrame, frame_obj),
+    .stacktop = HX_SPAN(_PyInterpreterFrame, stacktop),
+    .owner = HX_SPAN(_PyInterpreterFrame, owner),
+    .localsplus = HX_SPAN(_PyInterpreterFrame, localsplus),
 
     .owned_by_thread = FRAME_OWNED_BY_THREAD,
     .owned_by_generator = FRAME_OWNED_BY_GENERATOR,

@@ -26,27 +26,24 @@
 
 #if PY_VERSION_HEX >= 0x030B0000
 
-#define MEMBER(type, member) \
-    {offsetof(type, member), sizeof(((type *)0)->member)}
-
 const hx_dict_facts hx_dict_internals = {
     .keys_size = sizeof(PyDictKeysObject),
-    .dk_refcnt = MEMBER(PyDictKeysObject, dk_refcnt),
-    .dk_log2_size = MEMBER(PyDictKeysObject, dk_log2_size),
-    .dk_log2_index_bytes = MEMBER(PyDictKeysObject, dk_log2_index_bytes),
-    .dk_kind = MEMBER(PyDictKeysObject, dk_kind),
-    .dk_version = MEMBER(PyDictKeysObject, dk_version),
-    .dk_usable = MEMBER(PyDictKeysObject, dk_usable),
-    .dk_nentries = MEMBER(PyDictKeysObject, dk_nentries),
+    .dk_refcnt = HX_SPAN(PyDictKeysObject, dk_refcnt),
+    .dk_log2_size = HX_SPAN(PyDictKeysObject, dk_log2_size),
+    .dk_log2_index_bytes = HX_SPAN(PyDictKeysObject, dk_log2_index_bytes),
+    .dk_kind = HX_SPAN(PyDictKeysObject, dk_kind),
+    .dk_version = HX_SPAN(PyDictKeysObject, dk_version),
+    .dk_usable = HX_SPAN(PyDictKeysObject, dk_usable),
+    .dk_nentries = HX_SPAN(PyDictKeysObject, dk_nentries),
     .dk_indices = offsetof(PyDictKeysObject, dk_indices),
 
     .entry_size = sizeof(PyDictKeyEntry),
-    .me_hash = MEMBER(PyDictKeyEntry, me_hash),
-    .me_key = MEMBER(PyDictKeyEntry, me_key),
-    .me_value = MEMBER(PyDictKeyEntry, me_value),
+    .me_hash = HX_SPAN(PyDictKeyEntry, me_hash),
+    .me_key = HX_SPAN(PyDictKeyEntry, me_key),
+    .me_value = HX_SPAN(PyDictKeyEntry, me_value),
     .unicode_entry_size = sizeof(PyDictUnicodeEntry),
-    .unicode_me_key = MEMBER(PyDictUnicodeEntry, me_key),
-    .unicode_me_value = MEMBER(PyDictUnicodeEntry, me_value),
+    .unicode_me_key = HX_SPAN(PyDictUnicodeEntry, me_key),
+    .unicode_me_value = HX_SPAN(PyDictUnicodeEntry, me_value),
 
     .kind_general = DICT_KEYS_GENERAL,
     .kind_unicode = DICT_KEYS_UNICODE,
@@ -54,10 +51,10 @@ const hx_dict_facts hx_dict_internals = {
 
     .values = offsetof(PyDictValues, values),
 #if PY_VERSION_HEX >= 0x030D0000
-    .capacity = MEMBER(PyDictValues, capacity),
-    .size = MEMBER(PyDictValues, size),
-    .embedded = MEMBER(PyDictValues, embedded),
-    .valid = MEMBER(PyDictValues, valid),
+    .capacity = HX_SPAN(PyDictValues, capacity),
+    .size = HX_SPAN(PyDictValues, size),
+    .embedded = HX_SPAN(PyDictValues, embedded),
+    .valid = HX_SPAN(PyDictValues, valid),
 #endif
 
 #if PY_VERSION_HEX >= 0x030D0000

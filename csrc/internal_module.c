@@ -22,16 +22,12 @@ typedef PyModuleObject module_struct;
 typedef hx_PyModuleObject module_struct;
 #endif
 
-#define PLACE(member)                                                   \
-    {offsetof(module_struct, member),                                   \
-     sizeof(((module_struct *)0)->member)}
-
 static const hx_module_layout module_layout = {
-    .md_dict = PLACE(md_dict),
-    .md_def = PLACE(md_def),
-    .md_state = PLACE(md_state),
-    .md_weaklist = PLACE(md_weaklist),
-    .md_name = PLACE(md_name),
+    .md_dict = HX_SPAN(module_struct, md_dict),
+    .md_def = HX_SPAN(module_struct, md_def),
+    .md_state = HX_SPAN(module_struct, md_state),
+    .md_weaklist = HX_SPAN(module_struct, md_weaklist),
+    .md_name = HX_SPAN(module_struct, md_name),
     .size = sizeof(module_struct),
 };
 

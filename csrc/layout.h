@@ -44,6 +44,10 @@ typedef struct {
     Py_ssize_t size;
 } hx_span;
 
+/* The hx_span of a member, as an initializer. */
+#define HX_SPAN(type, member)                                           \
+    {offsetof(type, member), sizeof(((type *)0)->member)}
+
 /* Describes a block of memory into a builder whose `address` and `follow`
    parameters are set.  0, or -1 with an exception set. */
 typedef int (*hx_describe_fn)(hx_builder *b);

@@ -72,21 +72,12 @@ import_array_type(void)
 static PyTypeObject *
 array_type(void)
 {
-    PyObject *dict = PyInterpreterState_GetDict(PyInterpreterState_Get());
-    PyObject *found;
+    PyObject *found = hx_interpreter_value(ARRAY_TYPE_KEY,
+                                           import_array_type);
 
-    if (dict == NULL) {
-        return NULL;
-    }
-    found = PyDict_GetItemString(dict, ARRAY_TYPE_KEY);   /* borrowed */
     if (found == NULL) {
-        found = import_array_type();
-        if (PyDict_SetItemString(dict, ARRAY_TYPE_KEY, found) < 0) {
-            Py_DECREF(found);
-            PyErr_Clear();
-            return NULL;
-        }
-        Py_DECREF(found);   /* the dict holds it now */
+        PyErr_Clear();
+        return NULL;
     }
     return found == Py_None ? NULL : (PyTypeObject *)found;
 }

@@ -36,6 +36,29 @@ static struct PyModuleDef hexray_module = {
     .m_size = -1,
 };
 
+PyObject *
+hx_interpreter_value(const char *key, PyObject *(*make)(void))
+{
+    PyObject *dict = PyInterpreterState_GetDict(PyInterpreterState_Get());
+    PyObject *value;
+
+    if (dict == NULL) {
+        PyErr_SetString(PyExc_RuntimeError, "the interpreter has no dict "
+                        "for extension modules");
+        return NULL;
+    }
+    value = PyDict_GetItemString(dict, key);    /* borrowed */
+    if (value == NULL) {
+        value = make();
+        if (value == NULL || PyDict_SetItemString(dict, key, value) < 0) {
+            Py_XDECREF(value);
+            return NULL;
+        }
+        Py_DECREF(value);   /* the interpreter's dict holds it now */
+    }
+    return value;
+}
+
 /* The offsets compiled into this module are only right for the CPython
    version whose headers built it. */
 static int

@@ -29,7 +29,8 @@
 /* Bases followed at most: far more than any real hierarchy is deep. */
 #define MAX_BASES 256
 
-/* The key of the interpreter's own dict that keeps the known types. */
+/* The key under which the interpreter's dict keeps the dict {address: weak
+   reference} of heap types found known so far. */
 #define KNOWN_TYPES_KEY "hexray.known_types"
 
 /* type.__subclasses__, the C function of `type` itself; NULL if absent. */
@@ -47,30 +48,6 @@ subclasses_function(void)
         }
     }
     return found;
-}
-
-/* The dict {address: weak reference} of types found known so far, kept
-   in the interpreter's dict (borrowed); NULL if there is none. */
-static PyObject *
-known_types(void)
-{
-    PyObject *dict = PyInterpreterState_GetDict(PyInterpreterState_Get());
-    PyObject *known;
-
-    if (dict == NULL) {
-        return NULL;
-    }
-    known = PyDict_GetItemString(dict, KNOWN_TYPES_KEY);    /* borrowed */
-    if (known == NULL) {
-        known = PyDict_New();
-        if (known == NULL || PyDict_SetItemString(dict, KNOWN_TYPES_KEY,
-                                                  known) < 0) {
-            Py_XDECREF(known);
-            return NULL;
-        }
-        Py_DECREF(known);   /* the interpreter's dict holds it */
-    }
-    return known;
 }
 
 /* Whether the weak reference still leads to the object at address. */
@@ -228,7 +205,7 @@ hx_type_is_known(uintptr_t address)
     if (known_at_once(address)) {
         return 1;
     }
-    known = known_types();
+    known = hx_interpreter_value(KNOWN_TYPES_KEY, PyDict_New);
     if (known != NULL) {
         Py_INCREF(known);
         result = is_known(known, address, 0);
