@@ -66,6 +66,18 @@ read_pool(uintptr_t address, pool_header_t *pool, uintptr_t *base,
     return 1;
 }
 
+/* 1 with the start of the block that holds address, in the pool at base
+   whose blocks are `size` bytes; 0 if address lies in the pool header. */
+static int
+block_in(uintptr_t base, size_t size, uintptr_t address, uintptr_t *block)
+{
+    if (address < base + POOL_OVERHEAD) {
+        return 0;
+    }
+    *block = address - (address - base - POOL_OVERHEAD) % size;
+    return 1;
+}
+
 /* 1 if address lies in a block of a pymalloc pool, with the block's start
    and size; 0 if it does not (or pymalloc is not what allocates objects:
    then nothing can be said). */
@@ -73,15 +85,10 @@ static int
 block_of(uintptr_t address, uintptr_t *block, size_t *size)
 {
     pool_header_t pool;
-    uintptr_t base, offset;
+    uintptr_t base;
 
-    if (!read_pool(address, &pool, &base, size)
-        || address < base + POOL_OVERHEAD) {
-        return 0;
-    }
-    offset = address - base - POOL_OVERHEAD;
-    *block = address - offset % *size;
-    return 1;
+    return read_pool(address, &pool, &base, size)
+           && block_in(base, *size, address, block);
 }
 
 static int
@@ -115,7 +122,7 @@ hx_pymalloc_check(uintptr_t start, uintptr_t *block)
     if (!usable() || !read_pool(start, &pool, &base, &size)) {
         return 0;
     }
-    if (!block_of(start, block, &size)) {
+    if (!block_in(base, size, start, block)) {
         *block = base;          /* the pool header itself */
         return -1;
     }

@@ -412,8 +412,10 @@ check_block(uintptr_t address, PyTypeObject *type, int gc, char *why,
     return 1;
 }
 
-int
-hx_validate_object(uintptr_t address, char *why, size_t why_size)
+/* hx_validate_object(), handing over the type pointer it checked. */
+static int
+validate(uintptr_t address, uintptr_t *type_address, char *why,
+         size_t why_size)
 {
     PyObject header;
     PyTypeObject type;
@@ -449,23 +451,26 @@ hx_validate_object(uintptr_t address, char *why, size_t why_size)
     if (gc != -1 && !check_block(address, &type, gc, why, why_size)) {
         return 0;
     }
+    *type_address = (uintptr_t)Py_TYPE(&header);
     return 1;
+}
+
+int
+hx_validate_object(uintptr_t address, char *why, size_t why_size)
+{
+    uintptr_t type_address;
+
+    return validate(address, &type_address, why, why_size);
 }
 
 int
 hx_validate_typed_object(uintptr_t address, PyTypeObject **type, char *why,
                          size_t why_size)
 {
-    uintptr_t type_address = 0;
-    hx_fault fault;
+    uintptr_t type_address;
 
-    if (!hx_validate_object(address, why, why_size)) {
+    if (!validate(address, &type_address, why, why_size)) {
         return 0;
-    }
-    if (hx_read(&type_address, address + offsetof(PyObject, ob_type),
-                sizeof(type_address), &fault) < 0) {
-        return refuse(why, why_size, "its header at 0x%llx cannot be read",
-                      address);
     }
     if (!hx_type_is_known(type_address)) {
         return refuse(why, why_size, "its type pointer 0x%llx leads to a "
