@@ -77,19 +77,12 @@ hx_add(hx_builder *b, Py_ssize_t offset, Py_ssize_t size, const char *name,
 int
 hx_fetch(hx_builder *b, Py_ssize_t offset, void *dst, size_t size)
 {
-    hx_fault fault;
-    uintptr_t at = b->address + (uintptr_t)offset;
-
     if (b->schema) {
         PyErr_SetString(PyExc_SystemError,
                         "a type's schema has no memory to read");
         return -1;
     }
-    if (hx_read(dst, at, size, &fault) < 0) {
-        hx_raise_fault(at, size, HX_READ, &fault);
-        return -1;
-    }
-    return 0;
+    return hx_read_at(b->address + (uintptr_t)offset, dst, size);
 }
 
 int
@@ -664,20 +657,12 @@ decode_text(const unsigned char *p, const hx_field *f, PyObject **note)
 {
     int width = f->arg0 > 0 ? (int)f->arg0 : 1;
     Py_ssize_t count = f->size / width;
-    PyObject *text = NULL;
 
-    if (hx_valid_characters(p, count, width)) {
-        text = PyUnicode_FromKindAndData(width, p, count);
-    }
-    else {
-        PyErr_SetString(PyExc_ValueError, "not valid characters");
-    }
-    if (text == NULL && PyErr_ExceptionMatches(PyExc_ValueError)) {
-        PyErr_Clear();
+    if (!hx_valid_characters(p, count, width)) {
         *note = PyUnicode_FromString("not valid characters");
         Py_RETURN_NONE;
     }
-    return text;
+    return PyUnicode_FromKindAndData(width, p, count);
 }
 
 PyObject *

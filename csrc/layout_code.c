@@ -188,7 +188,7 @@ add_block_pointer(hx_builder *b, Py_ssize_t offset, Py_ssize_t size,
 static int
 add_padding(hx_builder *b, Py_ssize_t size)
 {
-    return b->end < size ? hx_add_unnamed(b, b->end, size, "padding") : 0;
+    return hx_add_unnamed(b, b->end, size, "padding");
 }
 
 /* Fetch the pointer-sized member at offset (0 in a schema or if

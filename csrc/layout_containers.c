@@ -249,8 +249,6 @@ hx_describe_list(hx_builder *b)
         if (hx_fetch(b, 0, &list, sizeof(list)) < 0) {
             return -1;
         }
-        items->follow.count = list.ob_base.ob_size;
-        items->follow.aux = list.allocated;
         items->meaning = list.ob_item == NULL
             ? "NULL: no item array (nothing allocated yet)"
             : "the item array: %zd items, in room for %zd";
@@ -1145,7 +1143,6 @@ hx_describe_set(hx_builder *b)
         table->meaning = "the table, allocated apart: %zd slots";
         table->follow.describe = describe_set_table;
         table->follow.title = "hash table";
-        table->follow.count = slots_of(set.mask);
     }
     if (describe_set_entries(b, small, PySet_MINSIZE, "smalltable[%zd].key",
                              "smalltable[%zd].hash", inline_table) < 0) {

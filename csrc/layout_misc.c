@@ -12,16 +12,6 @@
 
 #define WORD ((Py_ssize_t)sizeof(void *))
 
-/* Bytes between two members with no name: the compiler's padding. */
-static int
-add_padding(hx_builder *b, Py_ssize_t start, Py_ssize_t end)
-{
-    if (start >= end) {
-        return 0;
-    }
-    return hx_add_unnamed(b, start, end, "padding");
-}
-
 /* ----------------------------------------------------------------------
    Which types are array.array */
 
@@ -284,8 +274,8 @@ describe_array_descr(hx_builder *b)
         return -1;
     }
     typecode->arg0 = 1;     /* one byte per character */
-    if (add_padding(b, typecode->offset + typecode->size,
-                    offsetof(hx_arraydescr, itemsize)) < 0) {
+    if (hx_add_unnamed(b, typecode->offset + typecode->size,
+                       offsetof(hx_arraydescr, itemsize), "padding") < 0) {
         return -1;
     }
     if (HX_MEMBER(b, hx_arraydescr, itemsize, "int", HX_V_INT,
@@ -506,14 +496,13 @@ module_state_size(hx_builder *b, const hx_module_layout *m)
 {
     uintptr_t def = 0;
     Py_ssize_t size = 0;
-    hx_fault fault;
 
     if (hx_fetch(b, m->md_def.offset, &def, sizeof(def)) < 0) {
         return -1;
     }
     if (def == 0
-        || hx_read(&size, def + offsetof(PyModuleDef, m_size), sizeof(size),
-                   &fault) < 0) {
+        || hx_peek(def + offsetof(PyModuleDef, m_size), &size,
+                   sizeof(size)) < 0) {
         return 0;
     }
     return size > 0 ? size : 0;

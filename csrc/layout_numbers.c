@@ -67,7 +67,7 @@ hx_describe_int(hx_builder *b)
         return -1;
     }
     if (b->schema) {
-        f = hx_add(b, HX_DIGITS_OFFSET, sizeof(digit), "ob_digit[%zd]",
+        f = hx_add(b, HX_DIGITS_OFFSET, DIGIT_SIZE, "ob_digit[%zd]",
                    "digit", HX_V_UINT, "the first of the digits, %zd bits "
                    "each (as many digits as the number needs)");
         if (f == NULL) {
@@ -79,8 +79,8 @@ hx_describe_int(hx_builder *b)
     }
     shown = digits < HX_MAX_DESCRIBED_ITEMS ? digits : HX_MAX_DESCRIBED_ITEMS;
     for (i = 0; i < shown; i++) {
-        f = hx_add(b, HX_DIGITS_OFFSET + i * (Py_ssize_t)sizeof(digit),
-                   sizeof(digit), "ob_digit[%zd]", "digit", HX_V_UINT,
+        f = hx_add(b, HX_DIGITS_OFFSET + i * DIGIT_SIZE,
+                   DIGIT_SIZE, "ob_digit[%zd]", "digit", HX_V_UINT,
                    "digit %zd, %zd bits of the magnitude");
         if (f == NULL) {
             return -1;
@@ -98,7 +98,7 @@ hx_describe_int(hx_builder *b)
 #if PY_VERSION_HEX >= 0x030B0000
     if (digits == 0) {
         /* From 3.11 every int has room for one digit, zero included. */
-        f = hx_add(b, HX_DIGITS_OFFSET, sizeof(digit), "ob_digit[%zd]",
+        f = hx_add(b, HX_DIGITS_OFFSET, DIGIT_SIZE, "ob_digit[%zd]",
                    "digit", HX_V_UINT, "room for a digit; zero has none, so "
                    "this means nothing");
         if (f == NULL) {

@@ -1349,8 +1349,5 @@ hx_describe_instance(hx_builder *b)
     if (PyType_IsSubtype(b->type, (PyTypeObject *)PyExc_BaseException)) {
         return describe_exception(b);
     }
-    if (hx_describe_header(b, 0) < 0) {
-        return -1;
-    }
-    return hx_describe_extras(b, sizeof(PyObject));
+    return hx_describe_generic(b);
 }

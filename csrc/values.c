@@ -226,12 +226,10 @@ str_copy(uintptr_t address, int *complete)
     if (units == NULL) {
         return NULL;
     }
+    /* Code points no str can hold: no copy, and no exception. */
     value = hx_valid_characters((const unsigned char *)units, n, kind)
             ? PyUnicode_FromKindAndData(kind, units, n) : NULL;
     PyMem_Free(units);
-    if (value == NULL && PyErr_ExceptionMatches(PyExc_ValueError)) {
-        PyErr_Clear();      /* code points no str can hold */
-    }
     *complete = n == length;
     return value;
 }
