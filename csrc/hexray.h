@@ -96,6 +96,16 @@ extern PyMethodDef hx_objects_methods[];
 /* Check that a live object starts at `address`.  Returns 1 if so, 0 if not
    (with the reason written to `why`); never raises, never faults. */
 int hx_validate_object(uintptr_t address, char *why, size_t why_size);
+/* Whether the object at address, of `type`, carries a GC header: 1 yes,
+   0 no, -1 unknown (the type decides per object with a tp_is_gc hexray
+   does not call on memory that may only imitate an object; type objects
+   are told by their flags, read through the guard). */
+int hx_has_gc_header(uintptr_t address, const PyTypeObject *type);
+
+/* The number of digits an int's header claims, and its sign (-1, 0, 1;
+   2 for an impossible sign). */
+void hx_int_shape(const PyVarObject *header, uint64_t *digits, int *sign);
+
 /* hx_validate_object(), and the object's type is one the interpreter
    knows (hx_type_is_known): what a layout needs before it uses the C API
    on the type.  Returns 1 with the type in *type, or 0 with `why` set. */

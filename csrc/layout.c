@@ -324,29 +324,18 @@ builder_clear(hx_builder *b)
    The header, and what the allocator put before it */
 
 /* Whether this object (or, for a schema, instances of this type) carries
-   a GC header.  Only type objects decide that for themselves (heap types
-   do, static ones do not): their flags say so, read through the guarded
-   core.  No other type's tp_is_gc is called on memory that may only
-   imitate its instance: those are taken to carry one.  -1 if the flags
-   cannot be read. */
+   a GC header.  Where that is unknown (see hx_has_gc_header), it is taken
+   to carry one. */
 static int
 has_gc_header(hx_builder *b)
 {
-    PyTypeObject *type = b->type;
-    unsigned long flags;
+    int gc;
 
-    if (!PyType_HasFeature(type, Py_TPFLAGS_HAVE_GC)) {
-        return 0;
+    if (b->schema) {
+        return PyType_HasFeature(b->type, Py_TPFLAGS_HAVE_GC);
     }
-    if (type->tp_is_gc == NULL || b->schema
-        || !PyType_HasFeature(type, Py_TPFLAGS_TYPE_SUBCLASS)) {
-        return 1;
-    }
-    if (hx_fetch(b, offsetof(PyTypeObject, tp_flags), &flags,
-                 sizeof(flags)) < 0) {
-        return -1;
-    }
-    return (flags & Py_TPFLAGS_HEAPTYPE) != 0;
+    gc = hx_has_gc_header(b->address, b->type);
+    return gc < 0 ? 1 : gc;
 }
 
 static int
@@ -372,7 +361,7 @@ describe_preheader(hx_builder *b)
     size_t before = hx_preheader_size(b->type);
     int gc = has_gc_header(b);
 
-    if (gc < 0 || (gc && describe_gc_header(b) < 0)) {
+    if (gc && describe_gc_header(b) < 0) {
         return -1;
     }
     if (before > (PyType_HasFeature(b->type, Py_TPFLAGS_HAVE_GC)

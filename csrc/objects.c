@@ -140,10 +140,8 @@ _Static_assert(LV_TAG_OFFSET + sizeof(uintptr_t) <= sizeof(PyVarObject),
                "lv_tag lies where ob_size does");
 #endif
 
-/* The number of digits an int's header claims, and its sign (-1, 0, 1;
-   2 for an impossible sign). */
-static void
-int_shape(const PyVarObject *header, uint64_t *digits, int *sign)
+void
+hx_int_shape(const PyVarObject *header, uint64_t *digits, int *sign)
 {
 #if PY_VERSION_HEX >= 0x030C0000
     uintptr_t tag;
@@ -171,7 +169,7 @@ item_count(const PyVarObject *header, const PyTypeObject *type)
     int sign;
 
     if (type->tp_flags & Py_TPFLAGS_LONG_SUBCLASS) {
-        int_shape(header, &digits, &sign);
+        hx_int_shape(header, &digits, &sign);
         return digits;
     }
     return header->ob_size < 0 ? (uint64_t)0 - (uint64_t)header->ob_size
@@ -241,7 +239,7 @@ check_int(uintptr_t address, char *why, size_t why_size)
     if (hx_read(&header, address, sizeof(header), &fault) < 0) {
         return refuse(why, why_size, "its header cannot be read", 0);
     }
-    int_shape(&header, &digits, &sign);
+    hx_int_shape(&header, &digits, &sign);
     if (sign == 2 || (digits == 0) != (sign == 0)) {
         return refuse(why, why_size, "as an int, its sign and digit count "
                       "(0x%llx) disagree", (uintptr_t)digits);
@@ -322,10 +320,8 @@ check_invariants(uintptr_t address, const PyTypeObject *type, char *why,
     return 1;
 }
 
-/* Whether instances of `type` carry a GC header: 1 yes, 0 no, -1 unknown
-   (the type decides per object with a tp_is_gc we cannot safely call). */
-static int
-has_gc_header(uintptr_t address, const PyTypeObject *type)
+int
+hx_has_gc_header(uintptr_t address, const PyTypeObject *type)
 {
     unsigned long flags;
     hx_fault fault;
@@ -444,7 +440,7 @@ validate(uintptr_t address, uintptr_t *type_address, char *why,
         || !check_invariants(address, &type, why, why_size)) {
         return 0;
     }
-    gc = has_gc_header(address, &type);
+    gc = hx_has_gc_header(address, &type);
     if (gc == 1 && !check_gc_links(address, why, why_size)) {
         return 0;
     }

@@ -47,28 +47,19 @@ hx_type_name(PyTypeObject *type, char *name, size_t cap)
 static int
 int_shape(uintptr_t address, Py_ssize_t *count, int *negative)
 {
-#if PY_VERSION_HEX >= 0x030C0000
-    uintptr_t tag;
+    PyVarObject header;
+    uint64_t digits;
+    int sign;
 
-    if (hx_peek(address + offsetof(PyLongObject, long_value.lv_tag), &tag,
-                sizeof(tag)) < 0
-        || (tag & _PyLong_SIGN_MASK) == _PyLong_SIGN_MASK
-        || (tag >> _PyLong_NON_SIZE_BITS) > MAX_DIGITS) {
+    if (hx_peek(address, &header, sizeof(header)) < 0) {
         return -1;
     }
-    *count = (Py_ssize_t)(tag >> _PyLong_NON_SIZE_BITS);
-    *negative = (tag & _PyLong_SIGN_MASK) == 2;
-#else
-    Py_ssize_t size;
-
-    if (hx_peek(address + offsetof(PyVarObject, ob_size), &size,
-                sizeof(size)) < 0
-        || size < -MAX_DIGITS || size > MAX_DIGITS) {
+    hx_int_shape(&header, &digits, &sign);
+    if (sign == 2 || digits > MAX_DIGITS) {
         return -1;
     }
-    *count = size < 0 ? -size : size;
-    *negative = size < 0;
-#endif
+    *count = (Py_ssize_t)digits;
+    *negative = sign < 0;
     return 0;
 }
 
