@@ -399,15 +399,37 @@ hx_describe_header(hx_builder *b, int with_ob_size)
 /* ----------------------------------------------------------------------
    What a subclass adds to its builtin base */
 
-static int
-covered(const hx_builder *b, Py_ssize_t offset)
+hx_field *
+hx_field_over(hx_builder *b, Py_ssize_t offset)
 {
     Py_ssize_t i;
 
     for (i = 0; i < b->count; i++) {
-        const hx_field *f = &b->fields[i];
+        hx_field *f = &b->fields[i];
         if (f->offset <= offset && offset < f->offset + f->size) {
-            return 1;
+            return f;
+        }
+    }
+    return NULL;
+}
+
+int
+hx_fill_gaps(hx_builder *b, Py_ssize_t start, Py_ssize_t end,
+             const char *meaning)
+{
+    while (start < end) {
+        Py_ssize_t stop = start;
+        hx_field *f;
+
+        while (stop < end && hx_field_over(b, stop) == NULL) {
+            stop++;
+        }
+        if (stop > start && hx_add_unnamed(b, start, stop, meaning) < 0) {
+            return -1;
+        }
+        start = stop;
+        while (start < end && (f = hx_field_over(b, start)) != NULL) {
+            start = f->offset + f->size;
         }
     }
     return 0;
@@ -423,14 +445,16 @@ hx_describe_extras(hx_builder *b, Py_ssize_t base_size)
     if (hx_describe_members(b, base_size) < 0) {
         return -1;
     }
-    if (type->tp_dictoffset > 0 && !covered(b, type->tp_dictoffset)
+    if (type->tp_dictoffset > 0
+        && hx_field_over(b, type->tp_dictoffset) == NULL
         && hx_add(b, type->tp_dictoffset, sizeof(PyObject *), "__dict__",
                   "PyObject *", HX_V_OBJECT,
                   "the instance's attribute dict (NULL until needed)")
            == NULL) {
         return -1;
     }
-    if (type->tp_weaklistoffset > 0 && !covered(b, type->tp_weaklistoffset)
+    if (type->tp_weaklistoffset > 0
+        && hx_field_over(b, type->tp_weaklistoffset) == NULL
         && hx_add(b, type->tp_weaklistoffset, sizeof(PyObject *),
                   "__weakref__", "PyObject *", HX_V_OBJECT,
                   "the list of weak references to the instance") == NULL) {
@@ -448,21 +472,9 @@ hx_describe_extras(hx_builder *b, Py_ssize_t base_size)
         break;
     }
     /* Whatever else lies past the base: bytes with no public name. */
-    while (base_size < size) {
-        Py_ssize_t end = base_size;
-
-        while (end < size && !covered(b, end)) {
-            end++;
-        }
-        if (end > base_size
-            && hx_add_unnamed(b, base_size, end,
-                              "part of the instance, no public name") < 0) {
-            return -1;
-        }
-        base_size = end;
-        while (base_size < size && covered(b, base_size)) {
-            base_size++;
-        }
+    if (hx_fill_gaps(b, base_size, size,
+                     "part of the instance, no public name") < 0) {
+        return -1;
     }
     /* 3.13: attribute values inside the object, past tp_basicsize */
     return hx_describe_inline_values(b);

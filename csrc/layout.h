@@ -158,6 +158,13 @@ void hx_cover(hx_builder *b, Py_ssize_t start, Py_ssize_t end);
 int hx_add_unnamed(hx_builder *b, Py_ssize_t start, Py_ssize_t end,
                    const char *meaning);
 
+/* The field whose bytes hold offset, or NULL. */
+hx_field *hx_field_over(hx_builder *b, Py_ssize_t offset);
+
+/* hx_add_unnamed() for the bytes of [start, end) no field holds yet. */
+int hx_fill_gaps(hx_builder *b, Py_ssize_t start, Py_ssize_t end,
+                 const char *meaning);
+
 /* The header every object starts with (and, for var-sized objects, its
    ob_size), preceded by what the allocator put before it: the GC header,
    and the managed dict and weakref words of 3.11+. */

@@ -51,21 +51,6 @@ kept_name(hx_builder *b, PyObject *name)
     return text == NULL ? NULL : hx_keep(b, "%s", text);
 }
 
-/* The field whose bytes hold offset, or NULL. */
-static hx_field *
-field_over(hx_builder *b, Py_ssize_t offset)
-{
-    Py_ssize_t i;
-
-    for (i = 0; i < b->count; i++) {
-        hx_field *f = &b->fields[i];
-        if (f->offset <= offset && offset < f->offset + f->size) {
-            return f;
-        }
-    }
-    return NULL;
-}
-
 #if PY_VERSION_HEX >= 0x030B0000
 /* The field called name (without an index), or NULL. */
 static hx_field *
@@ -81,29 +66,6 @@ field_named(hx_builder *b, const char *name)
     return NULL;
 }
 #endif
-
-/* Mark the bytes of [start, end) no field holds yet. */
-static int
-fill_gaps(hx_builder *b, Py_ssize_t start, Py_ssize_t end,
-          const char *meaning)
-{
-    while (start < end) {
-        Py_ssize_t stop = start;
-        hx_field *f;
-
-        while (stop < end && field_over(b, stop) == NULL) {
-            stop++;
-        }
-        if (stop > start && hx_add_unnamed(b, start, stop, meaning) < 0) {
-            return -1;
-        }
-        start = stop;
-        while (start < end && (f = field_over(b, start)) != NULL) {
-            start = f->offset + f->size;
-        }
-    }
-    return 0;
-}
 
 static void
 set_follow(hx_field *f, hx_describe_fn describe, const char *title,
@@ -277,7 +239,7 @@ describe_suite(hx_builder *b, const suite_def *suite, Py_ssize_t at,
             return -1;
         }
     }
-    return fill_gaps(b, at, at + suite->size, "padding");
+    return hx_fill_gaps(b, at, at + suite->size, "padding");
 }
 
 /* Block: the table a tp_as_* pointer leads to (params.count: which). */
@@ -380,7 +342,7 @@ describe_def(hx_builder *b, const def_array *array, Py_ssize_t at,
         }
         f->index = i;
     }
-    return fill_gaps(b, at, at + array->size, "padding");
+    return hx_fill_gaps(b, at, at + array->size, "padding");
 }
 
 /* The entry that ends the array: its name is NULL. */
@@ -682,7 +644,7 @@ describe_heap_type(hx_builder *b)
     }
     if (describe_table(b, heap_type_fields,
                        LENGTH(heap_type_fields)) < 0
-        || fill_gaps(b, sizeof(PyTypeObject), sizeof(PyHeapTypeObject),
+        || hx_fill_gaps(b, sizeof(PyTypeObject), sizeof(PyHeapTypeObject),
                      "padding") < 0) {
         return -1;
     }
@@ -725,7 +687,7 @@ hx_describe_type(hx_builder *b)
                      "heap type") == NULL
         || describe_table(b, type_fields, LENGTH(type_fields)) < 0
         || describe_static_builtin(b, flags) < 0
-        || fill_gaps(b, 0, sizeof(PyTypeObject), "padding") < 0) {
+        || hx_fill_gaps(b, 0, sizeof(PyTypeObject), "padding") < 0) {
         return -1;
     }
     if (!(flags & Py_TPFLAGS_HEAPTYPE)) {
@@ -853,7 +815,7 @@ describe_member(hx_builder *b, PyTypeObject *owner, const PyMemberDef *m,
 
     if (kind == NULL || is_offset_member(m) || m->offset < base_size
         || m->offset + kind->size > b->type->tp_basicsize
-        || field_over(b, m->offset) != NULL) {
+        || hx_field_over(b, m->offset) != NULL) {
         return 0;
     }
     name = lasting_member_name(b, owner, m->name);
@@ -939,7 +901,7 @@ hx_describe_var_dict(hx_builder *b)
     if (at < (Py_ssize_t)sizeof(PyObject)) {
         return 1;
     }
-    f = field_over(b, at);
+    f = hx_field_over(b, at);
     if (f != NULL && f->offset == at && f->value == HX_V_OBJECT) {
         return 1;   /* already described */
     }
@@ -1041,7 +1003,7 @@ describe_values_header(hx_builder *b, const hx_values_shape *shape,
                             : valid_meanings[valid != 0]) == NULL) {
         return -1;
     }
-    return fill_gaps(b, at, at + shape->values, "padding");
+    return hx_fill_gaps(b, at, at + shape->values, "padding");
 }
 
 static int
@@ -1337,7 +1299,7 @@ describe_exception(hx_builder *b)
     if (hx_describe_header(b, 0) < 0
         || describe_table(b, exception_fields,
                           LENGTH(exception_fields)) < 0
-        || fill_gaps(b, 0, sizeof(PyBaseExceptionObject), "padding") < 0) {
+        || hx_fill_gaps(b, 0, sizeof(PyBaseExceptionObject), "padding") < 0) {
         return -1;
     }
     return hx_describe_extras(b, sizeof(PyBaseExceptionObject));
