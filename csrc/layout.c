@@ -1487,11 +1487,13 @@ jsonable_object(PyObject *value)
         Py_DECREF(copy);
         return result;
     }
-    Py_XDECREF(copy);
-    if (PyErr_Occurred()) {
+    if (copy == NULL && PyErr_Occurred()) {
         return NULL;
     }
-    text = hx_object_text(address, type, PY_SSIZE_T_MAX);
+    /* The copy made above, or none: what a dump shows. */
+    text = copy != NULL ? hx_copy_text(copy, PY_SSIZE_T_MAX, complete)
+                        : hx_object_text(address, type, PY_SSIZE_T_MAX);
+    Py_XDECREF(copy);
     if (text == NULL) {
         return NULL;
     }

@@ -66,6 +66,10 @@ void hx_type_name(PyTypeObject *type, char *name, size_t cap);
 PyObject *hx_plain_copy(uintptr_t address, PyTypeObject *type,
                         int *complete);
 
+/* The repr of a copy hx_plain_copy() made, cut as hx_object_text() cuts
+   it.  A new str, or NULL with an exception set. */
+PyObject *hx_copy_text(PyObject *copy, Py_ssize_t limit, int complete);
+
 /* What a dump shows for the object: the repr of None, True, False,
    Ellipsis, NotImplemented and of a copy of a plain value; a known type
    as its class; else "<type object at 0x...>".  At most `limit`

@@ -323,7 +323,13 @@ hx_object_text(uintptr_t address, PyTypeObject *type, Py_ssize_t limit)
     if (copy == NULL) {
         return PyErr_Occurred() ? NULL : generic_text(address, type);
     }
-    text = PyObject_Repr(copy);
+    text = hx_copy_text(copy, limit, complete);
     Py_DECREF(copy);
-    return cut(text, limit, complete);
+    return text;
+}
+
+PyObject *
+hx_copy_text(PyObject *copy, Py_ssize_t limit, int complete)
+{
+    return cut(PyObject_Repr(copy), limit, complete);
 }
