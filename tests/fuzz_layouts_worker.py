@@ -50,6 +50,7 @@ from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
 import hexray
+from workers import seeded_calls
 
 PAGE = mmap.PAGESIZE
 WORD = 8
@@ -816,7 +817,7 @@ def check_crafted(exerciser, address, kind):
         exerciser.counts["crafted laid out: " + kind] += 1
 
 
-def run(inputs, examples_per_call=100):
+def run(inputs, seed, examples_per_call=100):
     universe = Universe()
     arena = Arena()
     counts = Counts()
@@ -844,8 +845,9 @@ def run(inputs, examples_per_call=100):
             except ALLOWED:
                 counts["dumps raised"] += 1
 
-    while counts["inputs"] < inputs:
-        fuzz()
+    for _ in seeded_calls(fuzz, seed):
+        if counts["inputs"] >= inputs:
+            break
     arena.recycle()     # every reference to a crafted object is gone
     return counts
 
@@ -854,8 +856,10 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--inputs", type=int, default=20_000,
                         help="addresses given to layout_at (default 20000)")
+    parser.add_argument("--seed", type=int, default=0,
+                        help="where Hypothesis starts (default 0)")
     args = parser.parse_args()
-    counts = run(args.inputs)
+    counts = run(args.inputs, args.seed)
     print(json.dumps(dict(sorted(counts.items()))))
 
 

@@ -28,6 +28,7 @@ from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
 import hexray
+from workers import seeded_calls
 
 PAGE = mmap.PAGESIZE
 PROT_NONE = 0
@@ -233,7 +234,7 @@ def expect_fault(scratch, address, data, counts):
     assert scratch.contents() == before, "a refused poke changed memory"
 
 
-def run(inputs):
+def run(inputs, seed):
     universe = Universe()
     addresses, sizes = universe.strategies()
     counts = dict.fromkeys(["peek", "peek_faults", "object_at",
@@ -266,9 +267,10 @@ def run(inputs):
         for address, data in cases:
             check_poke(universe, address, data, counts)
 
-    fuzz_reads()
-    while counts["poke"] < inputs:
-        fuzz_writes()
+    next(seeded_calls(fuzz_reads, seed))
+    for _ in seeded_calls(fuzz_writes, seed + 1):
+        if counts["poke"] >= inputs:
+            break
     return counts
 
 
@@ -276,8 +278,10 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--inputs", type=int, default=100_000,
                         help="inputs for each function (default 100000)")
+    parser.add_argument("--seed", type=int, default=0,
+                        help="where Hypothesis starts (default 0)")
     args = parser.parse_args()
-    counts = run(args.inputs)
+    counts = run(args.inputs, args.seed)
     print(json.dumps(counts))
 
 

@@ -3,23 +3,51 @@ instead of ending the run."""
 
 import json
 import os
+import random
 import subprocess
 import sys
 
+import hypothesis
+
+
+def fuzz_seed():
+    """The seed a fuzz run starts from: HEXRAY_FUZZ_SEED to replay a run,
+    otherwise a fresh one."""
+    given = os.environ.get("HEXRAY_FUZZ_SEED")
+    return int(given) if given else random.SystemRandom().getrandbits(32)
+
 
 def run_worker(script, inputs):
-    """Run tests/<script> with --inputs; the counts it printed last, as a
-    dict.  A non-zero exit (a crash is a signal) fails the calling test."""
+    """Run tests/<script> with --inputs and a seed; the counts it printed
+    last, as a dict.  A non-zero exit (a crash is a signal) fails the
+    calling test, and so does a run that did too little: either way the
+    message names the seed that replays it."""
+    seed = fuzz_seed()
     path = os.path.join(os.path.dirname(__file__), script)
+    print("%s: replay with HEXRAY_FUZZ_SEED=%d" % (script, seed))
     child = subprocess.run(
-        [sys.executable, path, "--inputs", str(inputs)],
+        [sys.executable, path, "--inputs", str(inputs), "--seed", str(seed)],
         capture_output=True, text=True, timeout=1800,
     )
     assert child.returncode == 0, (
-        "%s exited with %d\nstdout:\n%s\nstderr:\n%s"
-        % (script, child.returncode, child.stdout[-4000:],
+        "%s exited with %d (HEXRAY_FUZZ_SEED=%d)\nstdout:\n%s\nstderr:\n%s"
+        % (script, child.returncode, seed, child.stdout[-4000:],
            child.stderr[-4000:])
     )
     counts = json.loads(child.stdout.strip().splitlines()[-1])
     print(counts)
     return counts
+
+
+def seeded_calls(test, seed):
+    """Call test, a function decorated with hypothesis.given, again and
+    again, each call seeded with the next number from seed: the same run
+    for the same seed, and different examples in every call.  (Without a
+    seed, Hypothesis's "ci" profile, loaded where a CI variable is set,
+    derandomizes: every call would generate the same examples.)"""
+    call = 0
+    while True:
+        hypothesis.seed(seed + call)(test)
+        test()
+        call += 1
+        yield call
