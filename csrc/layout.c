@@ -1228,6 +1228,41 @@ layout_of_memory(uintptr_t address, Py_ssize_t size, const char *why)
     return (PyObject *)layout;
 }
 
+int
+hx_no_longer_used(hx_builder *b)
+{
+    PyErr_Format(hx_HexrayError, "the %s at %p is no longer the one the %s "
+                 "at %p uses: it changed after the layout was made, and this "
+                 "memory may be free or reused; make a new layout",
+                 b->kind, (void *)b->address,
+                 b->owner_type ? b->owner_type->tp_name : "object",
+                 (void *)b->owner);
+    return -1;
+}
+
+/* A block is described only while the field its pointer was read from
+   still holds that pointer: once the owner lets go of a block (a list
+   that grew, a bytearray resized, a str's UTF-8 cache), it may be free or
+   reused.  0, or -1 with an exception set. */
+static int
+check_still_pointed_to(hx_LayoutObject *from, const hx_field *f,
+                       hx_builder *b)
+{
+    unsigned char now[sizeof(void *)];
+
+    if (f->size > (Py_ssize_t)sizeof(now)) {
+        return hx_no_longer_used(b);
+    }
+    if (hx_read_at(from->address + (uintptr_t)f->offset, now,
+                   (size_t)f->size) < 0) {
+        return -1;
+    }
+    if ((uintptr_t)hx_unsigned_of(now, f->size) != b->address) {
+        return hx_no_longer_used(b);
+    }
+    return 0;
+}
+
 /* The layout of a block a pointer field leads to. */
 static PyObject *
 layout_of_block(hx_LayoutObject *from, const hx_field *f, uintptr_t address)
@@ -1241,7 +1276,8 @@ layout_of_block(hx_LayoutObject *from, const hx_field *f, uintptr_t address)
     b.params = f->follow;
     b.owner = (uintptr_t)owner;
     b.owner_type = from->object ? from->type : from->owner_type;
-    if (f->follow.describe(&b) < 0) {
+    if (check_still_pointed_to(from, f, &b) < 0
+        || f->follow.describe(&b) < 0) {
         builder_clear(&b);
         return NULL;
     }

@@ -150,6 +150,9 @@ int hx_fetch_owner(hx_builder *b, void *dst, size_t size);
    set, saying the block is described only for such an owner. */
 int hx_check_owner(hx_builder *b, PyTypeObject *base);
 
+/* Raise HexrayError: the block b describes is no longer its owner's. -1. */
+int hx_no_longer_used(hx_builder *b);
+
 /* Grow the extent to cover [start, end). */
 void hx_cover(hx_builder *b, Py_ssize_t start, Py_ssize_t end);
 

@@ -93,10 +93,11 @@ pointer_at(const unsigned char *p)
     return value;
 }
 
-/* A block is described for the object that owns it, and only while that
-   object still uses it.  The owner may be bytes that imitate an object,
-   so its fields are read through the guarded core (hx_fetch_owner), into
-   a copy of `size` bytes at dst.  0, or -1 with an exception set. */
+/* A block is described for the object that owns it (layout_of_block has
+   checked that the owner still points to it).  The owner may be bytes
+   that imitate an object, so its fields are read through the guarded core
+   (hx_fetch_owner), into a copy of `size` bytes at dst.  0, or -1 with an
+   exception set. */
 static int
 read_owner(hx_builder *b, PyTypeObject *base, void *dst, size_t size)
 {
@@ -104,17 +105,6 @@ read_owner(hx_builder *b, PyTypeObject *base, void *dst, size_t size)
         return -1;
     }
     return hx_fetch_owner(b, dst, size);
-}
-
-static int
-no_longer_used(hx_builder *b)
-{
-    PyErr_Format(hx_HexrayError, "the %s at %p is no longer the one the %s "
-                 "at %p uses: it changed after the layout was made, and this "
-                 "memory may be free or reused; make a new layout",
-                 b->kind, (void *)b->address, b->owner_type->tp_name,
-                 (void *)b->owner);
-    return -1;
 }
 
 /* a - b, or the nearest Py_ssize_t when that overflows (counts read from
@@ -217,9 +207,6 @@ describe_item_array(hx_builder *b)
 
     if (read_owner(b, &PyList_Type, &list, sizeof(list)) < 0) {
         return -1;
-    }
-    if ((uintptr_t)list.ob_item != b->address) {
-        return no_longer_used(b);
     }
     return describe_items(b, 0, list.ob_base.ob_size, list.allocated,
                           "ob_item[%zd]", "item %zd");
@@ -647,9 +634,6 @@ describe_keys(hx_builder *b)
     if (read_owner(b, &PyDict_Type, &dict, sizeof(dict)) < 0) {
         return -1;
     }
-    if ((uintptr_t)dict.ma_keys != b->address) {
-        return no_longer_used(b);
-    }
     if (read_shape(b->address, &s) < 0 || describe_keys_header(b, &s) < 0
         || describe_indices(b, &s) < 0) {
         return -1;
@@ -839,9 +823,6 @@ describe_values(hx_builder *b)
 
     if (read_owner(b, &PyDict_Type, &dict, sizeof(dict)) < 0) {
         return -1;
-    }
-    if ((uintptr_t)dict.ma_values != b->address) {
-        return no_longer_used(b);
     }
     if (read_shape((uintptr_t)dict.ma_keys, &s) < 0) {
         return -1;
@@ -1051,9 +1032,9 @@ describe_set_table(hx_builder *b)
                    &set, sizeof(set)) < 0) {
         return -1;
     }
-    if ((uintptr_t)set.table != b->address
-        || b->address == b->owner + offsetof(PySetObject, smalltable)) {
-        return no_longer_used(b);
+    /* The smalltable is described with the set, never as a block. */
+    if (b->address == b->owner + offsetof(PySetObject, smalltable)) {
+        return hx_no_longer_used(b);
     }
     return describe_set_entries(b, 0, slots_of(set.mask), "table[%zd].key",
                                 "table[%zd].hash", 1);

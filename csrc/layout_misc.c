@@ -183,12 +183,17 @@ item_form_of(const hx_arraydescr *descr)
 
 /* The descriptor of the array a block belongs to.  ob_descr never changes
    in an array's life, so the owner's is the one the block was made with.
-   0, or -1 with MemoryFault set. */
+   0, or -1 with an exception set. */
 static int
 owner_descr(hx_builder *b, hx_arraydescr *descr)
 {
     uintptr_t address;
 
+    if (b->owner_type == NULL || !hx_is_array_type(b->owner_type)) {
+        PyErr_Format(PyExc_TypeError, "a %s is described for the "
+                     "array.array that owns it", b->kind);
+        return -1;
+    }
     if (hx_read_at(b->owner + offsetof(hx_arrayobject, ob_descr), &address,
                    sizeof(address)) < 0) {
         return -1;

@@ -261,6 +261,16 @@ def test_array_allocation_grows_ahead_of_appends():
     assert over_allocated
 
 
+def test_items_the_array_no_longer_uses_are_refused():
+    a = array.array("q", [1, 2])
+    layout = hexray.layout(a)
+    a.extend(range(1 << 17))
+    with pytest.raises(hexray.HexrayError, match="no longer"):
+        layout.follow("ob_item")
+    items = hexray.layout(a).follow("ob_item")
+    assert [f.value for f in items.fields[:3]] == [1, 2, 0]
+
+
 def test_array_extent_matches_getsizeof():
     a = array.array("d", [1.0, 2.0, 3.0])
     layout = hexray.layout(a)

@@ -556,6 +556,19 @@ def test_empty_bytearray_has_no_buffer():
         layout.follow("ob_bytes")
 
 
+def test_buffer_the_bytearray_no_longer_uses_is_refused():
+    ba = bytearray(b"abc")
+    layout = layout_of(ba)
+    ba.extend(bytes(1 << 20))   # far too big to grow in place
+    with pytest.raises(hexray.HexrayError, match="no longer"):
+        layout.follow("ob_bytes")
+    buffer = layout_of(ba).follow("ob_bytes")
+    assert [f.value for f in buffer.fields[:4]] == [b"a", b"b", b"c", b"\0"]
+    del ba[:]
+    with pytest.raises(hexray.HexrayError, match="no longer"):
+        layout.follow("ob_bytes")
+
+
 def test_long_bytearray_is_summarised():
     ba = bytearray(b"z" * 50000)
     buffer = follow(layout_of(ba), "ob_bytes")
