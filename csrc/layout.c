@@ -160,6 +160,54 @@ hx_add_unnamed(hx_builder *b, Py_ssize_t start, Py_ssize_t end,
     return 0;
 }
 
+Py_ssize_t
+hx_shown(Py_ssize_t count)
+{
+    return Py_MAX(Py_MIN(count, HX_MAX_DESCRIBED_ITEMS), 0);
+}
+
+int
+hx_add_rest(hx_builder *b, Py_ssize_t offset, Py_ssize_t size,
+            Py_ssize_t rest, const char *meaning)
+{
+    hx_field *f;
+
+    if (rest <= 0) {
+        return 0;
+    }
+    f = hx_add(b, offset, size, "", "", HX_V_NONE, meaning);
+    if (f == NULL) {
+        return -1;
+    }
+    f->arg0 = rest;
+    return 0;
+}
+
+int
+hx_end_run(hx_builder *b, const hx_run *run)
+{
+    Py_ssize_t count = Py_MAX(run->count, 0), shown = hx_shown(count);
+    Py_ssize_t unused, spare;
+
+    if (count > shown) {
+        return hx_add_rest(b, run->offset + shown * run->unit, run->unit,
+                           count - shown, run->rest);
+    }
+    unused = run->room > count ? run->room - count : 0;
+    if (run->spare == NULL || unused == 0) {
+        return 0;
+    }
+    spare = Py_MIN(unused, HX_MAX_DESCRIBED_ITEMS - shown);
+    if (spare > 0
+        && hx_add_unnamed(b, run->offset + count * run->unit,
+                          run->offset + (count + spare) * run->unit,
+                          run->spare) < 0) {
+        return -1;
+    }
+    return hx_add_rest(b, run->offset + (count + spare) * run->unit,
+                       run->unit, unused - spare, run->spare_rest);
+}
+
 /* Never called: marks fields whose pointer leads to an object, whose
    layout is then made the usual way. */
 static int

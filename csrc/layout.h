@@ -280,6 +280,34 @@ Py_ssize_t hx_executor_opcode_offset(void);     /* 3.13, else -1 */
    more field summarises the rest. */
 #define HX_MAX_DESCRIBED_ITEMS 4096
 
+/* How many of `count` units (items, digits, slots...) are described one
+   field each: none for a negative count (counts come from memory). */
+Py_ssize_t hx_shown(Py_ssize_t count);
+
+/* A field of `size` bytes at `offset` that stands for `rest` units not
+   described; `meaning` has a %zd for how many.  None if rest <= 0. */
+int hx_add_rest(hx_builder *b, Py_ssize_t offset, Py_ssize_t size,
+                Py_ssize_t rest, const char *meaning);
+
+/* A run of `count` units in use, in room for `room` (an item array, a
+   table of entries...), whose first hx_shown(count) units the caller has
+   described. */
+typedef struct {
+    Py_ssize_t offset;          /* where unit 0 is */
+    Py_ssize_t unit;            /* bytes in a unit */
+    Py_ssize_t count;           /* units in use */
+    Py_ssize_t room;            /* units there is room for */
+    const char *rest;           /* units in use not described, with %zd */
+    const char *spare;          /* what an unused unit is; NULL: not shown */
+    const char *spare_rest;     /* unused units not described, with %zd */
+} hx_run;
+
+/* What follows the units described: a field for the units in use not
+   described; or else the unused room, as unnamed words until
+   HX_MAX_DESCRIBED_ITEMS units in all are shown, then a field for the rest
+   of it. */
+int hx_end_run(hx_builder *b, const hx_run *run);
+
 /* internal_dict.c: what CPython's internal headers say about dicts and
    sets, for layout_containers.c. */
 #if PY_VERSION_HEX >= 0x030B0000

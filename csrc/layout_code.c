@@ -420,14 +420,11 @@ static const member code_members[] = {
 static int
 describe_cell2arg(hx_builder *b)
 {
-    Py_ssize_t i, count = b->params.count;
+    const Py_ssize_t size = sizeof(Py_ssize_t);
+    Py_ssize_t i, shown = hx_shown(b->params.count);
 
-    if (count > HX_MAX_DESCRIBED_ITEMS) {
-        count = HX_MAX_DESCRIBED_ITEMS;
-    }
-    for (i = 0; i < count; i++) {
-        hx_field *f = hx_add(b, i * (Py_ssize_t)sizeof(Py_ssize_t),
-                             sizeof(Py_ssize_t), "co_cell2arg[%zd]",
+    for (i = 0; i < shown; i++) {
+        hx_field *f = hx_add(b, i * size, size, "co_cell2arg[%zd]",
                              "Py_ssize_t", HX_V_INT,
                              "the parameter cell variable %zd starts as "
                              "(-1: none)");
@@ -436,7 +433,8 @@ describe_cell2arg(hx_builder *b)
         }
         f->index = f->arg0 = i;
     }
-    return 0;
+    return hx_add_rest(b, shown * size, size, b->params.count - shown,
+                       "%zd more cell variables, not described");
 }
 
 static int
@@ -500,15 +498,14 @@ static const struct {
 static int
 describe_unit_array(hx_builder *b)
 {
-    Py_ssize_t i, count = b->params.count;
+    Py_ssize_t i, shown = hx_shown(b->params.count);
     Py_ssize_t which = b->params.aux;
 
     if (which < 0 || which >= (Py_ssize_t)Py_ARRAY_LENGTH(unit_arrays)) {
         return 0;
     }
     load_opnames();
-    count = count < HX_MAX_DESCRIBED_ITEMS ? count : HX_MAX_DESCRIBED_ITEMS;
-    for (i = 0; i < count; i++) {
+    for (i = 0; i < shown; i++) {
         hx_field *f = hx_add(b, i, 1, unit_arrays[which].name, "uint8_t",
                              HX_V_UINT, unit_arrays[which].meaning);
         unsigned char opcode;
@@ -528,7 +525,8 @@ describe_unit_array(hx_builder *b)
             }
         }
     }
-    return 0;
+    return hx_add_rest(b, shown, 1, b->params.count - shown,
+                       "%zd more code units, not described");
 }
 
 /* _co_monitoring->lines: per code unit, the opcode INSTRUMENTED_LINE
@@ -537,11 +535,10 @@ static int
 describe_line_array(hx_builder *b)
 {
     const Py_ssize_t size = sizeof(_PyCoLineInstrumentationData);
-    Py_ssize_t i, count = b->params.count;
+    Py_ssize_t i, shown = hx_shown(b->params.count);
 
     load_opnames();
-    count = count < HX_MAX_DESCRIBED_ITEMS ? count : HX_MAX_DESCRIBED_ITEMS;
-    for (i = 0; i < count; i++) {
+    for (i = 0; i < shown; i++) {
         hx_field *f;
         unsigned char opcode;
 
@@ -573,7 +570,8 @@ describe_line_array(hx_builder *b)
         }
         f->index = i;
     }
-    return 0;
+    return hx_add_rest(b, shown * size, size, b->params.count - shown,
+                       "%zd more code units, not described");
 }
 
 static int
@@ -645,7 +643,8 @@ describe_executors(hx_builder *b)
         MEMBER(_PyExecutorArray, capacity, "int", HX_V_INT,
                "room for executors"),
     };
-    int size = 0, capacity = 0, i;
+    const Py_ssize_t executors = offsetof(_PyExecutorArray, executors);
+    int size = 0, capacity = 0, i, shown;
 
     if (add_members(b, members, Py_ARRAY_LENGTH(members)) < 0
         || hx_fetch(b, offsetof(_PyExecutorArray, size), &size,
@@ -655,10 +654,9 @@ describe_executors(hx_builder *b)
         return -1;
     }
     size = size < capacity ? size : capacity;
-    size = size < HX_MAX_DESCRIBED_ITEMS ? size : HX_MAX_DESCRIBED_ITEMS;
-    for (i = 0; i < size; i++) {
-        hx_field *f = hx_add(b, offsetof(_PyExecutorArray, executors)
-                                + i * WORD, WORD, "executors[%zd]",
+    shown = (int)hx_shown(size);
+    for (i = 0; i < shown; i++) {
+        hx_field *f = hx_add(b, executors + i * WORD, WORD, "executors[%zd]",
                              "struct _PyExecutorObject *", HX_V_OBJECT,
                              "the executor ENTER_EXECUTOR %zd runs");
         if (f == NULL) {
@@ -666,7 +664,8 @@ describe_executors(hx_builder *b)
         }
         f->index = f->arg0 = i;
     }
-    return 0;
+    return hx_add_rest(b, executors + shown * WORD, WORD, size - shown,
+                       "%zd more executors, not described");
 }
 #endif
 
@@ -982,7 +981,6 @@ describe_bytecode(hx_builder *b)
 {
     Py_ssize_t units, shown;
     unsigned char *code;
-    hx_field *rest;
     int result;
 
     if (hx_fetch(b, offsetof(PyVarObject, ob_size), &units,
@@ -992,7 +990,7 @@ describe_bytecode(hx_builder *b)
     if (units <= 0) {
         return 0;
     }
-    shown = units < HX_MAX_DESCRIBED_ITEMS ? units : HX_MAX_DESCRIBED_ITEMS;
+    shown = hx_shown(units);
     /* Names first: importing dis runs code, which may rewrite bytecode. */
     load_opnames();
     code = PyMem_Malloc((size_t)(shown * UNIT));
@@ -1013,13 +1011,8 @@ describe_bytecode(hx_builder *b)
         return add_padding(b, (Py_ssize_t)_Py_SIZE_ROUND_UP(
                                   CODE_UNITS + units * UNIT, WORD));
     }
-    rest = hx_add(b, CODE_UNITS + shown * UNIT, UNIT, "", "", HX_V_NONE,
-                  "%zd more code units, not described");
-    if (rest == NULL) {
-        return -1;
-    }
-    rest->arg0 = units - shown;
-    return 0;
+    return hx_add_rest(b, CODE_UNITS + shown * UNIT, UNIT, units - shown,
+                       "%zd more code units, not described");
 }
 
 /* The fields 3.11+ code objects have beyond the common ones. */
@@ -1238,13 +1231,12 @@ add_slots(hx_builder *b, Py_ssize_t start, const char *name,
           const frame_code *fc, Py_ssize_t depth, Py_ssize_t limit)
 {
     Py_ssize_t i, count = fc->nlocalsplus + fc->stacksize, shown;
-    hx_field *rest;
 
     if (depth > fc->stacksize) {
         depth = -1;
     }
     count = count < limit ? count : limit;
-    shown = count < HX_MAX_DESCRIBED_ITEMS ? count : HX_MAX_DESCRIBED_ITEMS;
+    shown = hx_shown(count);
     for (i = 0; i < shown; i++) {
         Py_ssize_t offset = start + i * WORD;
         hx_field *f;
@@ -1267,16 +1259,8 @@ add_slots(hx_builder *b, Py_ssize_t start, const char *name,
         }
         f->index = i;
     }
-    if (shown == count) {
-        return 0;
-    }
-    rest = hx_add(b, start + shown * WORD, WORD, "", "", HX_V_NONE,
-                  "%zd more slots, not described");
-    if (rest == NULL) {
-        return -1;
-    }
-    rest->arg0 = count - shown;
-    return 0;
+    return hx_add_rest(b, start + shown * WORD, WORD, count - shown,
+                       "%zd more slots, not described");
 }
 
 

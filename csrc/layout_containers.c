@@ -24,32 +24,6 @@
 /* ----------------------------------------------------------------------
    Helpers shared by the containers */
 
-/* How many of `count` items are described one by one. */
-static Py_ssize_t
-shown(Py_ssize_t count)
-{
-    return count < HX_MAX_DESCRIBED_ITEMS ? count : HX_MAX_DESCRIBED_ITEMS;
-}
-
-/* The field, `size` bytes at `offset`, that stands for `rest` items not
-   described; `meaning` says what they are, with %zd for their number. */
-static int
-add_rest(hx_builder *b, Py_ssize_t offset, Py_ssize_t size, Py_ssize_t rest,
-         const char *meaning)
-{
-    hx_field *f;
-
-    if (rest <= 0) {
-        return 0;
-    }
-    f = hx_add(b, offset, size, "", "", HX_V_NONE, meaning);
-    if (f == NULL) {
-        return -1;
-    }
-    f->arg0 = rest;
-    return 0;
-}
-
 /* A field named by a format with an index, its meaning's first argument
    the index too. */
 static hx_field *
@@ -127,12 +101,14 @@ static int
 describe_items(hx_builder *b, Py_ssize_t offset, Py_ssize_t count,
                Py_ssize_t room, const char *name, const char *meaning)
 {
-    Py_ssize_t i, n, spare;
-
-    /* Counts from memory: no fewer than none, and room for the items. */
-    count = Py_MAX(count, 0);
-    room = Py_MAX(room, count);
-    n = shown(count);
+    const hx_run run = {
+        .offset = offset, .unit = WORD, .count = count, .room = room,
+        .rest = "%zd more items, not described",
+        .spare = "unused slot: room to grow, not an item (its bytes mean "
+                 "nothing)",
+        .spare_rest = "%zd more unused slots, not described",
+    };
+    Py_ssize_t i, n = hx_shown(count);
 
     for (i = 0; i < n; i++) {
         if (add_indexed(b, offset + i * WORD, WORD, name, i, "PyObject *",
@@ -140,24 +116,7 @@ describe_items(hx_builder *b, Py_ssize_t offset, Py_ssize_t count,
             return -1;
         }
     }
-    if (count > n) {
-        return add_rest(b, offset + n * WORD, WORD, count - n,
-                        "%zd more items, not described");
-    }
-    spare = room - count;
-    if (spare > HX_MAX_DESCRIBED_ITEMS - n) {
-        spare = HX_MAX_DESCRIBED_ITEMS - n;
-    }
-    if (spare > 0
-        && hx_add_unnamed(b, offset + count * WORD,
-                          offset + (count + spare) * WORD,
-                          "unused slot: room to grow, not an item (its "
-                          "bytes mean nothing)") < 0) {
-        return -1;
-    }
-    return add_rest(b, offset + (count + spare) * WORD, WORD,
-                    room - count - spare,
-                    "%zd more unused slots, not described");
+    return hx_end_run(b, &run);
 }
 
 
@@ -497,7 +456,7 @@ index_meaning(int64_t ix, const keys_shape *s)
 static int
 describe_indices(hx_builder *b, const keys_shape *s)
 {
-    Py_ssize_t i, n = shown(s->size);
+    Py_ssize_t i, n = hx_shown(s->size);
     unsigned char *slots = fetch_bytes(b, s->indices, n * s->ixsize);
     int result = 0;
 
@@ -521,8 +480,8 @@ describe_indices(hx_builder *b, const keys_shape *s)
     if (result < 0) {
         return -1;
     }
-    return add_rest(b, s->indices + n * s->ixsize, s->ixsize, s->size - n,
-                    "%zd more slots, not described");
+    return hx_add_rest(b, s->indices + n * s->ixsize, s->ixsize,
+                       s->size - n, "%zd more slots, not described");
 }
 
 /* What an entry's parts mean: by whether it is in use, deleted, or (in a
@@ -586,7 +545,13 @@ static int
 describe_entries(hx_builder *b, const keys_shape *s, int split)
 {
     entry_shape e;
-    Py_ssize_t i, n = shown(s->nentries), spare;
+    hx_run run = {
+        .offset = s->entries, .count = s->nentries, .room = s->capacity,
+        .rest = "%zd more entries, not described",
+        .spare = "free entry: not used yet",
+        .spare_rest = "%zd more free entries, not described",
+    };
+    Py_ssize_t i, n = hx_shown(s->nentries);
     unsigned char *entries;
     int result = 0;
 
@@ -606,23 +571,8 @@ describe_entries(hx_builder *b, const keys_shape *s, int split)
     if (result < 0) {
         return -1;
     }
-    if (s->nentries > n) {
-        return add_rest(b, s->entries + n * e.size, e.size, s->nentries - n,
-                        "%zd more entries, not described");
-    }
-    spare = s->capacity - n;
-    if (spare > HX_MAX_DESCRIBED_ITEMS - n) {
-        spare = HX_MAX_DESCRIBED_ITEMS - n;
-    }
-    if (spare > 0
-        && hx_add_unnamed(b, s->entries + n * e.size,
-                          s->entries + (n + spare) * e.size,
-                          "free entry: not used yet") < 0) {
-        return -1;
-    }
-    return add_rest(b, s->entries + (n + spare) * e.size, e.size,
-                    s->capacity - n - spare,
-                    "%zd more free entries, not described");
+    run.unit = e.size;
+    return hx_end_run(b, &run);
 }
 
 static int
@@ -651,12 +601,19 @@ static int
 describe_value_slots(hx_builder *b, Py_ssize_t offset, Py_ssize_t used,
                      Py_ssize_t capacity)
 {
-    Py_ssize_t i, n, spare;
+    hx_run run = {
+        .offset = offset, .unit = WORD, .count = used, .room = capacity,
+        .rest = "%zd more values, not described",
+        .spare = "room for the value of a key the shared keys do not have "
+                 "yet",
+        .spare_rest = "%zd more slots, not described",
+    };
+    Py_ssize_t i, n;
 
     if (used > capacity) {
-        used = capacity;
+        run.count = used = capacity;
     }
-    n = shown(used);
+    n = hx_shown(used);
     for (i = 0; i < n; i++) {
         if (add_indexed(b, offset + i * WORD, WORD, "values[%zd]", i,
                         "PyObject *", HX_V_OBJECT, "the value of the key in "
@@ -665,22 +622,7 @@ describe_value_slots(hx_builder *b, Py_ssize_t offset, Py_ssize_t used,
             return -1;
         }
     }
-    if (used > n) {
-        return add_rest(b, offset + n * WORD, WORD, used - n,
-                        "%zd more values, not described");
-    }
-    spare = capacity - n;
-    if (spare > HX_MAX_DESCRIBED_ITEMS - n) {
-        spare = HX_MAX_DESCRIBED_ITEMS - n;
-    }
-    if (spare > 0
-        && hx_add_unnamed(b, offset + n * WORD, offset + (n + spare) * WORD,
-                          "room for the value of a key the shared keys do "
-                          "not have yet") < 0) {
-        return -1;
-    }
-    return add_rest(b, offset + (n + spare) * WORD, WORD,
-                    capacity - n - spare, "%zd more slots, not described");
+    return hx_end_run(b, &run);
 }
 
 #if PY_VERSION_HEX >= 0x030B0000
@@ -988,7 +930,7 @@ describe_set_entries(hx_builder *b, Py_ssize_t offset, Py_ssize_t count,
                      const char *key_name, const char *hash_name,
                      int in_table)
 {
-    Py_ssize_t i, n = shown(count);
+    Py_ssize_t i, n = hx_shown(count);
     unsigned char *entries = fetch_bytes(b, offset,
                                          n * (Py_ssize_t)sizeof(setentry));
     int result = 0;
@@ -1007,9 +949,9 @@ describe_set_entries(hx_builder *b, Py_ssize_t offset, Py_ssize_t count,
     if (result < 0) {
         return -1;
     }
-    return add_rest(b, offset + n * (Py_ssize_t)sizeof(setentry),
-                    sizeof(setentry), count - n,
-                    "%zd more slots, not described");
+    return hx_add_rest(b, offset + n * (Py_ssize_t)sizeof(setentry),
+                       sizeof(setentry), count - n,
+                       "%zd more slots, not described");
 }
 
 /* The slots of a table whose mask is this: mask + 1, or none if that

@@ -225,8 +225,12 @@ add_items(hx_builder *b, const item_form *form, Py_ssize_t itemsize,
 static int
 describe_array_items(hx_builder *b)
 {
-    Py_ssize_t size = b->params.count, allocated = b->params.aux;
-    Py_ssize_t shown, spare;
+    hx_run run = {
+        .count = b->params.count, .room = b->params.aux,
+        .rest = "%zd more items, not described",
+        .spare = "allocated, not in use: room for more items",
+        .spare_rest = "room for %zd more items, not described",
+    };
     hx_arraydescr descr;
     item_form form;
 
@@ -240,30 +244,11 @@ describe_array_items(hx_builder *b)
         return -1;
     }
     form = item_form_of(&descr);
-    size = size > 0 ? size : 0;
-    shown = size < HX_MAX_DESCRIBED_ITEMS ? size : HX_MAX_DESCRIBED_ITEMS;
-    if (add_items(b, &form, descr.itemsize, shown) < 0) {
+    run.unit = descr.itemsize;
+    if (add_items(b, &form, descr.itemsize, hx_shown(run.count)) < 0) {
         return -1;
     }
-    if (size > shown) {
-        return hx_add_unnamed(b, shown * descr.itemsize,
-                              (shown + 1) * descr.itemsize,
-                              "more items, not described");
-    }
-    /* Room the array has allocated beyond its items, as far as the
-       described items leave room for. */
-    spare = allocated > size ? allocated - size : 0;
-    if (spare > HX_MAX_DESCRIBED_ITEMS - shown) {
-        spare = HX_MAX_DESCRIBED_ITEMS - shown;
-    }
-    if (spare > 0
-        && hx_add_unnamed(b, size * descr.itemsize,
-                          (size + spare) * descr.itemsize,
-                          "allocated, not in use: room for more items")
-           < 0) {
-        return -1;
-    }
-    return 0;
+    return hx_end_run(b, &run);
 }
 
 /* The struct arraydescr ob_descr points to: one per typecode, static in

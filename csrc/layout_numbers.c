@@ -77,7 +77,7 @@ hx_describe_int(hx_builder *b)
         f->arg0 = PyLong_SHIFT;
         return 0;
     }
-    shown = digits < HX_MAX_DESCRIBED_ITEMS ? digits : HX_MAX_DESCRIBED_ITEMS;
+    shown = hx_shown(digits);
     for (i = 0; i < shown; i++) {
         f = hx_add(b, HX_DIGITS_OFFSET + i * DIGIT_SIZE,
                    DIGIT_SIZE, "ob_digit[%zd]", "digit", HX_V_UINT,
@@ -89,10 +89,8 @@ hx_describe_int(hx_builder *b)
         f->arg0 = i;
         f->arg1 = PyLong_SHIFT;
     }
-    if (digits > shown
-        && hx_add_unnamed(b, HX_DIGITS_OFFSET + shown * DIGIT_SIZE,
-                          HX_DIGITS_OFFSET + (shown + 1) * DIGIT_SIZE,
-                          "more digits, not described") < 0) {
+    if (hx_add_rest(b, HX_DIGITS_OFFSET + shown * DIGIT_SIZE, DIGIT_SIZE,
+                    digits - shown, "%zd more digits, not described") < 0) {
         return -1;
     }
 #if PY_VERSION_HEX >= 0x030B0000

@@ -262,11 +262,8 @@ static int
 describe_items(hx_builder *b, const item_kind *kind, Py_ssize_t start,
                Py_ssize_t count)
 {
-    Py_ssize_t i, shown;
-    hx_field *f;
+    Py_ssize_t i, shown = hx_shown(count);
 
-    count = Py_MAX(count, 0);
-    shown = Py_MIN(count, HX_MAX_DESCRIBED_ITEMS);
     for (i = 0; i < shown; i++) {
         if (add_item(b, kind, start + i * kind->size, i, kind->value,
                      kind->meaning) == NULL) {
@@ -274,17 +271,11 @@ describe_items(hx_builder *b, const item_kind *kind, Py_ssize_t start,
         }
     }
     if (count > shown) {
-        f = hx_add(b, start + shown * kind->size, kind->size, "",
-                   kind->ctype, HX_V_NONE, kind->rest);
-        if (f == NULL) {
-            return -1;
-        }
-        f->arg0 = count - shown;
-        return 0;
+        return hx_add_rest(b, start + shown * kind->size, kind->size,
+                           count - shown, kind->rest);
     }
-    f = add_item(b, kind, start + count * kind->size, count, HX_V_UINT,
-                 kind->terminator);
-    return f == NULL ? -1 : 0;
+    return add_item(b, kind, start + shown * kind->size, shown, HX_V_UINT,
+                    kind->terminator) == NULL ? -1 : 0;
 }
 
 static int

@@ -55,6 +55,21 @@ def test_digit_fields_sit_where_ctypes_finds_them(n):
     assert list(array) == digits_of(n)
 
 
+def test_huge_int_is_described_in_part():
+    n = (1 << (SHIFT * 5000)) - 12345       # 5000 digits
+    layout = hexray.layout(n)
+    assert_consistent(layout)
+    shown = field_values(layout, "ob_digit")
+    assert 0 < len(shown) < 5000
+    assert shown == digits_of(n)[:len(shown)]
+    rest = layout.fields[-1]
+    assert rest.name == "" and rest.offset == int.__basicsize__ + 4 * len(
+        shown)
+    assert rest.meaning == "%d more digits, not described" % (
+        5000 - len(shown))
+    assert sign_and_count(layout) == (1, 5000)
+
+
 def test_refcount_field_reads_the_count():
     value = 10**30 + 1          # a fresh, mortal int
     layout = hexray.layout(value)
