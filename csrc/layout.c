@@ -838,58 +838,57 @@ static const struct {
     {Py_TPFLAGS_TYPE_SUBCLASS, "TYPE_SUBCLASS"},
 };
 
-const char *
-hx_type_flag_name(size_t i, unsigned long *flag)
+/* The names of the set bits of tp_flags, joined by "|", into buf. */
+static void
+flag_names(unsigned long flags, char *buf, size_t size)
 {
-    if (i >= Py_ARRAY_LENGTH(type_flags)) {
-        return NULL;
-    }
-    *flag = type_flags[i].flag;
-    return type_flags[i].name;
-}
+    size_t i, used = 0;
 
-static PyObject *
-flag_names(unsigned long flags)
-{
-    PyObject *names = PyUnicode_FromString(""), *joined;
-    size_t i;
-
-    for (i = 0; names != NULL && i < Py_ARRAY_LENGTH(type_flags); i++) {
+    buf[0] = '\0';
+    for (i = 0; i < Py_ARRAY_LENGTH(type_flags) && used < size; i++) {
         if (flags & type_flags[i].flag) {
-            joined = PyUnicode_FromFormat(
-                "%U%s%s", names, PyUnicode_GET_LENGTH(names) ? "|" : "",
-                type_flags[i].name);
-            Py_SETREF(names, joined);
+            int n = PyOS_snprintf(buf + used, size - used, "%s%s",
+                                  used ? "|" : "", type_flags[i].name);
+
+            used += n > 0 ? (size_t)n : 0;
         }
     }
-    return names;
+}
+
+const char *
+hx_meaning_extra(hx_LayoutObject *layout, const hx_field *f, char *buf,
+                 size_t size)
+{
+    uint64_t value;
+
+    if (layout->raw == NULL) {
+        return NULL;
+    }
+    value = hx_unsigned_of(hx_bytes_of(layout, f), f->size);
+    if (f->value == HX_V_TYPE_FLAGS) {
+        flag_names((unsigned long)value, buf, size);
+        return buf;
+    }
+#if PY_VERSION_HEX >= 0x030C0000
+    if (f->value == HX_V_REFCNT && (int32_t)(uint32_t)value < 0) {
+        return "immortal: the count is pinned and never changes";
+    }
+#endif
+    return NULL;
 }
 
 PyObject *
-hx_field_meaning(hx_LayoutObject *layout, const hx_field *f, PyObject *value)
+hx_field_meaning(hx_LayoutObject *layout, const hx_field *f)
 {
-    PyObject *meaning = formatted(f->meaning, f->arg0, f->arg1);
-    PyObject *extra = NULL, *joined;
+    char buf[HX_MEANING_EXTRA_SIZE];
+    PyObject *meaning = formatted(f->meaning, f->arg0, f->arg1), *joined;
+    const char *extra = hx_meaning_extra(layout, f, buf, sizeof(buf));
 
-    if (meaning == NULL || layout->raw == NULL || value == NULL) {
+    if (meaning == NULL || extra == NULL) {
         return meaning;
     }
-    if (f->value == HX_V_TYPE_FLAGS) {
-        extra = flag_names((unsigned long)PyLong_AsUnsignedLongMask(value));
-    }
-#if PY_VERSION_HEX >= 0x030C0000
-    else if (f->value == HX_V_REFCNT
-             && (int32_t)(uint32_t)PyLong_AsUnsignedLongMask(value) < 0) {
-        extra = PyUnicode_FromString("immortal: the count is pinned and "
-                                     "never changes");
-    }
-#endif
-    if (extra == NULL) {
-        return PyErr_Occurred() ? (Py_DECREF(meaning), NULL) : meaning;
-    }
-    joined = PyUnicode_FromFormat("%U; %U", meaning, extra);
+    joined = PyUnicode_FromFormat("%U; %s", meaning, extra);
     Py_DECREF(meaning);
-    Py_DECREF(extra);
     return joined;
 }
 
@@ -1029,7 +1028,7 @@ Field_get_meaning(FieldObject *self, void *Py_UNUSED(closure))
     if (field_decode(self) < 0) {
         return NULL;
     }
-    return hx_field_meaning(self->layout, field_of(self), self->value);
+    return hx_field_meaning(self->layout, field_of(self));
 }
 
 static int

@@ -557,11 +557,8 @@ hx_describe_module(hx_builder *b)
 /* ----------------------------------------------------------------------
    None, Ellipsis, NotImplemented */
 
-#if PY_VERSION_HEX >= 0x030C0000
-#  define STATIC_NOTE ": immortal and statically allocated"
-#else
-#  define STATIC_NOTE ": statically allocated, never freed"
-#endif
+/* From 3.12 the count itself says that it is immortal (hx_meaning_extra). */
+#define STATIC_NOTE ": statically allocated, never freed"
 
 /* What the reference count of the singleton of this type is. */
 static const char *

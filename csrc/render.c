@@ -407,43 +407,17 @@ put_value(buffer_t *out, hx_LayoutObject *layout, const hx_field *f)
     }
 }
 
-/* The names of the set tp_flags bits, joined by "|". */
-static void
-put_flag_names(buffer_t *out, unsigned long flags)
-{
-    unsigned long flag;
-    const char *name;
-    size_t i;
-    int first = 1;
-
-    for (i = 0; (name = hx_type_flag_name(i, &flag)) != NULL; i++) {
-        if (flags & flag) {
-            puts_(out, first ? "" : "|");
-            puts_(out, name);
-            first = 0;
-        }
-    }
-}
-
 static void
 put_meaning(buffer_t *out, hx_LayoutObject *layout, const hx_field *f)
 {
+    char buf[HX_MEANING_EXTRA_SIZE];
+    const char *extra = hx_meaning_extra(layout, f, buf, sizeof(buf));
+
     put_format(out, f->meaning, f->arg0, f->arg1);
-    if (layout->raw == NULL) {
-        return;
-    }
-    if (f->value == HX_V_TYPE_FLAGS) {
+    if (extra != NULL) {
         puts_(out, "; ");
-        put_flag_names(out, (unsigned long)hx_unsigned_of(
-            hx_bytes_of(layout, f), f->size));
+        puts_(out, extra);
     }
-#if PY_VERSION_HEX >= 0x030C0000
-    else if (f->value == HX_V_REFCNT
-             && (int32_t)(uint32_t)hx_unsigned_of(hx_bytes_of(layout, f),
-                                                  f->size) < 0) {
-        puts_(out, "; immortal: the count is pinned and never changes");
-    }
-#endif
 }
 
 static void

@@ -33,9 +33,14 @@ const unsigned char *hx_bytes_of(hx_LayoutObject *layout, const hx_field *f);
    ValueError of other bad input). */
 int hx_valid_characters(const unsigned char *p, Py_ssize_t count, int width);
 
-/* The name of the i-th tp_flags bit this CPython defines (and the bit in
-   *flag), or NULL past the last. */
-const char *hx_type_flag_name(size_t i, unsigned long *flag);
+/* Room for what hx_meaning_extra() writes. */
+#define HX_MEANING_EXTRA_SIZE 1024
+
+/* What a field's bytes add to its meaning: the names of the set tp_flags
+   bits (written into buf), or that a refcount is immortal; NULL if
+   nothing, or in a schema. */
+const char *hx_meaning_extra(hx_LayoutObject *layout, const hx_field *f,
+                             char *buf, size_t size);
 
 /* A field's name, as a new str. */
 PyObject *hx_field_name(const hx_field *f);
@@ -45,10 +50,9 @@ PyObject *hx_field_name(const hx_field *f);
 PyObject *hx_field_value(hx_LayoutObject *layout, const hx_field *f,
                          PyObject **note);
 
-/* The field's meaning, its format filled in, with what the value implies
-   (immortality, flag names). */
-PyObject *hx_field_meaning(hx_LayoutObject *layout, const hx_field *f,
-                           PyObject *value);
+/* The field's meaning, its format filled in, with what its bytes imply
+   (hx_meaning_extra). */
+PyObject *hx_field_meaning(hx_LayoutObject *layout, const hx_field *f);
 
 /* values.c: what layouts show of the objects pointers lead to, read
    through the guarded core only.  `address` holds an object that
