@@ -497,29 +497,38 @@ put_offset_and_address(buffer_t *out, hx_LayoutObject *layout,
     colour(out, color, RESET);
 }
 
+/* Columns of a row: as many characters as the hex of `width` bytes takes,
+   with the spaces after it. */
+static size_t
+hex_column_width(Py_ssize_t width, int bytes_mode)
+{
+    return bytes_mode ? 3 * (size_t)width + 2 : 2 + 2 * (size_t)width + 2;
+}
+
+/* A byte in hex, in the colour of its field. */
 static void
 put_byte_hex(buffer_t *out, hx_LayoutObject *layout, const Py_ssize_t *owner,
-             Py_ssize_t offset, int color)
+             Py_ssize_t offset)
 {
     unsigned char byte = (unsigned char)PyBytes_AS_STRING(layout->raw)
                          [offset - layout->start];
-    const char *code = color ? field_colour(layout->fields,
-                                            owner[offset - layout->start])
-                             : NULL;
+    const char *code = field_colour(layout->fields,
+                                    owner[offset - layout->start]);
     char text[2];
 
     text[0] = hex_digits[byte >> 4];
     text[1] = hex_digits[byte & 0xf];
-    colour(out, color, code);
+    colour(out, 1, code);
     put(out, text, 2);
     if (code != NULL) {
-        colour(out, color, RESET);
+        colour(out, 1, RESET);
     }
 }
 
+/* The ascii column of a row, each byte in the colour of its field. */
 static void
 put_ascii(buffer_t *out, hx_LayoutObject *layout, const Py_ssize_t *owner,
-          Py_ssize_t from, Py_ssize_t to, Py_ssize_t width, int color)
+          Py_ssize_t from, Py_ssize_t to, Py_ssize_t width)
 {
     const unsigned char *raw = (const unsigned char *)
         PyBytes_AS_STRING(layout->raw);
@@ -532,13 +541,12 @@ put_ascii(buffer_t *out, hx_LayoutObject *layout, const Py_ssize_t *owner,
         if (k < to) {
             unsigned char byte = raw[k - layout->start];
             c = byte >= 0x20 && byte < 0x7f ? (char)byte : '.';
-            code = color ? field_colour(layout->fields,
-                                        owner[k - layout->start]) : NULL;
+            code = field_colour(layout->fields, owner[k - layout->start]);
         }
-        colour(out, color, code);
+        colour(out, 1, code);
         put(out, &c, 1);
         if (code != NULL) {
-            colour(out, color, RESET);
+            colour(out, 1, RESET);
         }
     }
 }
@@ -551,8 +559,7 @@ put_plain_columns(buffer_t *out, hx_LayoutObject *layout, Py_ssize_t from,
 {
     const unsigned char *raw = (const unsigned char *)
         PyBytes_AS_STRING(layout->raw) - layout->start;
-    size_t hex = bytes_mode ? 3 * (size_t)width + 2 : 2 + 2 * (size_t)width
-                                                      + 2;
+    size_t hex = hex_column_width(width, bytes_mode);
     char *at = reserve(out, hex + (size_t)width);
     Py_ssize_t k;
 
@@ -588,9 +595,7 @@ put_row(buffer_t *out, hx_LayoutObject *layout, const Py_ssize_t *owner,
     /* The width of the offset and address columns, then of the words or
        bytes, then of the ascii column. */
     const size_t pad = (2 + 7 + 2 + 14 + 2)
-                       + (bytes_mode ? 3 * (size_t)width + 2
-                                     : 2 + 2 * (size_t)width + 2)
-                       + (size_t)width;
+                       + hex_column_width(width, bytes_mode) + (size_t)width;
     Py_ssize_t k, i, lines = 0;
 
     put_offset_and_address(out, layout, from, color);
@@ -600,7 +605,7 @@ put_row(buffer_t *out, hx_LayoutObject *layout, const Py_ssize_t *owner,
     else if (bytes_mode) {
         for (k = from; k < from + width; k++) {
             if (k < to) {
-                put_byte_hex(out, layout, owner, k, color);
+                put_byte_hex(out, layout, owner, k);
             }
             else {
                 puts_(out, "  ");
@@ -613,7 +618,7 @@ put_row(buffer_t *out, hx_LayoutObject *layout, const Py_ssize_t *owner,
         puts_(out, "0x");
         for (k = from + width - 1; k >= from; k--) {
             if (k < to) {
-                put_byte_hex(out, layout, owner, k, color);
+                put_byte_hex(out, layout, owner, k);
             }
             else {
                 puts_(out, "  ");
@@ -622,7 +627,7 @@ put_row(buffer_t *out, hx_LayoutObject *layout, const Py_ssize_t *owner,
         puts_(out, "  ");
     }
     if (color) {
-        put_ascii(out, layout, owner, from, to, width, color);
+        put_ascii(out, layout, owner, from, to, width);
     }
     /* Fields are in address order: those starting in this row are next. */
     for (i = *next_field; i < layout->count; i++) {
@@ -758,8 +763,8 @@ put_rows(buffer_t *out, hx_LayoutObject *layout, int bytes_mode, int color,
     colour(out, color, DIM);
     puts_(out, "   offset  address         ");
     puts_(out, bytes_mode ? "bytes" : "8-byte word");
-    put_char(out, ' ', bytes_mode ? 3 * (size_t)width + 3 - 5
-                                  : 2 + 2 * (size_t)width + 2 - 11);
+    put_char(out, ' ', hex_column_width(width, bytes_mode)
+                       - (bytes_mode ? 5 - 1 : 11));
     puts_(out, "ascii");
     put_char(out, ' ', (size_t)width - 5 + 2);
     puts_(out, "field\n");
