@@ -58,15 +58,6 @@ fetch_bytes(hx_builder *b, Py_ssize_t offset, Py_ssize_t size)
     return bytes;
 }
 
-static uintptr_t
-pointer_at(const unsigned char *p)
-{
-    uintptr_t value;
-
-    memcpy(&value, p, sizeof(value));
-    return value;
-}
-
 /* A block is described for the object that owns it (layout_of_block has
    checked that the owner still points to it).  The owner may be bytes
    that imitate an object, so its fields are read through the guarded core
@@ -561,7 +552,8 @@ describe_entries(hx_builder *b, const keys_shape *s, int split)
         return -1;
     }
     for (i = 0; i < n && result == 0; i++) {
-        uintptr_t key = pointer_at(entries + i * e.size + e.key.offset);
+        uintptr_t key = (uintptr_t)hx_unsigned_of(
+            entries + i * e.size + e.key.offset, WORD);
         const entry_meanings *m = key == 0 ? &deleted
                                   : split ? &shared
                                   : s->general ? &in_use : &in_use_str;
@@ -942,7 +934,8 @@ describe_set_entries(hx_builder *b, Py_ssize_t offset, Py_ssize_t count,
         const unsigned char *entry = entries + i * sizeof(setentry);
         result = describe_set_entry(
             b, offset + i * (Py_ssize_t)sizeof(setentry), key_name,
-            hash_name, i, pointer_at(entry + offsetof(setentry, key)),
+            hash_name, i, (uintptr_t)hx_unsigned_of(
+                entry + offsetof(setentry, key), WORD),
             in_table);
     }
     PyMem_Free(entries);

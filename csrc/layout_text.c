@@ -326,43 +326,47 @@ typedef struct {
     Py_ssize_t utf8_length, wstr_length;
 } str_shape;
 
+/* The header, then (unless the str is compact ASCII, whose characters
+   come next) the rest of the struct its state names: never more than the
+   string has, so that a string at the end of a mapping can be read. */
 static int
 read_shape(hx_builder *b, str_shape *shape)
 {
-    PyASCIIObject head;
-    PyCompactUnicodeObject compact;
-    PyUnicodeObject legacy;
+    union {
+        PyASCIIObject head;
+        PyCompactUnicodeObject compact;
+        PyUnicodeObject legacy;
+    } u;
 
     memset(shape, 0, sizeof(*shape));
-    if (hx_fetch(b, 0, &head, sizeof(head)) < 0) {
+    if (hx_fetch(b, 0, &u.head, sizeof(u.head)) < 0) {
         return -1;
     }
-    shape->length = head.length;
-    shape->kind = head.state.kind;
-    shape->compact = head.state.compact;
-    shape->ascii = head.state.ascii;
+    shape->length = u.head.length;
+    shape->kind = u.head.state.kind;
+    shape->compact = u.head.state.compact;
+    shape->ascii = u.head.state.ascii;
 #if PY_VERSION_HEX >= 0x030C0000
     shape->ready = 1;
 #else
-    shape->ready = head.state.ready;
-    shape->wstr = (uintptr_t)head.wstr;
+    shape->ready = u.head.state.ready;
+    shape->wstr = (uintptr_t)u.head.wstr;
 #endif
     if (shape->compact && shape->ascii) {
-        return 0;   /* no more fields: the characters come next */
+        return 0;
     }
-    if (hx_fetch(b, 0, &compact, sizeof(compact)) < 0) {
+    if (hx_fetch(b, sizeof(u.head), (char *)&u + sizeof(u.head),
+                 (shape->compact ? sizeof(u.compact) : sizeof(u.legacy))
+                 - sizeof(u.head)) < 0) {
         return -1;
     }
-    shape->utf8_length = compact.utf8_length;
-    shape->utf8 = (uintptr_t)compact.utf8;
+    shape->utf8_length = u.compact.utf8_length;
+    shape->utf8 = (uintptr_t)u.compact.utf8;
 #if PY_VERSION_HEX < 0x030C0000
-    shape->wstr_length = compact.wstr_length;
+    shape->wstr_length = u.compact.wstr_length;
 #endif
     if (!shape->compact) {
-        if (hx_fetch(b, 0, &legacy, sizeof(legacy)) < 0) {
-            return -1;
-        }
-        shape->data = (uintptr_t)legacy.data.any;
+        shape->data = (uintptr_t)u.legacy.data.any;
     }
     return 0;
 }
