@@ -74,6 +74,36 @@ hx_add(hx_builder *b, Py_ssize_t offset, Py_ssize_t size, const char *name,
     return field;
 }
 
+hx_field *
+hx_add_member(hx_builder *b, const hx_member *row)
+{
+    return hx_add(b, row->offset, row->size, row->name, row->ctype,
+                  row->value, row->meaning);
+}
+
+int
+hx_add_members(hx_builder *b, const hx_member *table, size_t count)
+{
+    size_t i;
+
+    for (i = 0; i < count; i++) {
+        if (hx_add_member(b, &table[i]) == NULL) {
+            return -1;
+        }
+    }
+    return 0;
+}
+
+void
+hx_set_follow(hx_field *f, hx_describe_fn describe, const char *title,
+              Py_ssize_t count, Py_ssize_t aux)
+{
+    f->follow.describe = describe;
+    f->follow.title = title;
+    f->follow.count = count;
+    f->follow.aux = aux;
+}
+
 int
 hx_fetch(hx_builder *b, Py_ssize_t offset, void *dst, size_t size)
 {

@@ -113,6 +113,32 @@ hx_field *hx_add(hx_builder *b, Py_ssize_t offset, Py_ssize_t size,
     hx_add((b), offsetof(type, member), sizeof(((type *)0)->member),    \
            (name), (ctype), (value), (meaning))
 
+/* A row of a table of struct members: where the member is, what it is
+   and what it means. */
+typedef struct {
+    Py_ssize_t offset, size;
+    const char *name;
+    const char *ctype;
+    hx_value_kind value;
+    const char *meaning;
+} hx_member;
+
+/* The hx_member of a member of a struct, as an initializer. */
+#define HX_ROW(type, member, ctype, value, meaning)                     \
+    {offsetof(type, member), sizeof(((type *)0)->member), #member,      \
+     (ctype), (value), (meaning)}
+
+/* The field of one row, or NULL with an exception set. */
+hx_field *hx_add_member(hx_builder *b, const hx_member *row);
+
+/* The fields of `count` rows.  0, or -1 with an exception set. */
+int hx_add_members(hx_builder *b, const hx_member *table, size_t count);
+
+/* Make f a pointer that can be followed, to a block `describe` describes
+   under `title`; count and aux are its parameters. */
+void hx_set_follow(hx_field *f, hx_describe_fn describe, const char *title,
+                   Py_ssize_t count, Py_ssize_t aux);
+
 /* Names and meanings are formats of their own small language: "%zd"
    stands for the field's index (names) or for arg0, then arg1 (meanings),
    and "%%" for a percent sign; every other character is itself.  This

@@ -136,33 +136,6 @@ peek_code(uintptr_t address, PyCodeObject *co)
 /* ----------------------------------------------------------------------
    Tables of struct members */
 
-typedef struct {
-    Py_ssize_t offset, size;
-    const char *name;
-    const char *ctype;
-    hx_value_kind value;
-    const char *meaning;
-} member;
-
-#define MEMBER(type, m, ctype, value, meaning)                          \
-    {offsetof(type, m), sizeof(((type *)0)->m), #m, (ctype), (value),   \
-     (meaning)}
-
-static int
-add_members(hx_builder *b, const member *table, size_t count)
-{
-    size_t i;
-
-    for (i = 0; i < count; i++) {
-        const member *m = &table[i];
-        if (hx_add(b, m->offset, m->size, m->name, m->ctype, m->value,
-                   m->meaning) == NULL) {
-            return -1;
-        }
-    }
-    return 0;
-}
-
 /* A pointer member whose memory can be followed as a block. */
 static hx_field *
 add_block_pointer(hx_builder *b, Py_ssize_t offset, Py_ssize_t size,
@@ -173,8 +146,7 @@ add_block_pointer(hx_builder *b, Py_ssize_t offset, Py_ssize_t size,
                          meaning);
 
     if (f != NULL) {
-        f->follow.describe = describe;
-        f->follow.title = title;
+        hx_set_follow(f, describe, title, 0, 0);
     }
     return f;
 }
@@ -223,56 +195,56 @@ fetch_int(hx_builder *b, Py_ssize_t offset, int fallback)
 /* ----------------------------------------------------------------------
    Functions */
 
-static const member function_members[] = {
-    MEMBER(PyFunctionObject, func_code, "PyObject *", HX_V_OBJECT,
+static const hx_member function_members[] = {
+    HX_ROW(PyFunctionObject, func_code, "PyObject *", HX_V_OBJECT,
            "__code__: the code object it runs"),
-    MEMBER(PyFunctionObject, func_globals, "PyObject *", HX_V_OBJECT,
+    HX_ROW(PyFunctionObject, func_globals, "PyObject *", HX_V_OBJECT,
            "__globals__: the namespace of its module"),
 #if PY_VERSION_HEX >= 0x030A0000
-    MEMBER(PyFunctionObject, func_builtins, "PyObject *", HX_V_OBJECT,
+    HX_ROW(PyFunctionObject, func_builtins, "PyObject *", HX_V_OBJECT,
            "__builtins__: the builtins namespace, taken when it was made"),
 #endif
-    MEMBER(PyFunctionObject, func_name, "PyObject *", HX_V_OBJECT,
+    HX_ROW(PyFunctionObject, func_name, "PyObject *", HX_V_OBJECT,
            "__name__"),
-    MEMBER(PyFunctionObject, func_qualname, "PyObject *", HX_V_OBJECT,
+    HX_ROW(PyFunctionObject, func_qualname, "PyObject *", HX_V_OBJECT,
            "__qualname__"),
-    MEMBER(PyFunctionObject, func_defaults, "PyObject *", HX_V_OBJECT,
+    HX_ROW(PyFunctionObject, func_defaults, "PyObject *", HX_V_OBJECT,
            "__defaults__: a tuple of positional defaults, or NULL"),
-    MEMBER(PyFunctionObject, func_kwdefaults, "PyObject *", HX_V_OBJECT,
+    HX_ROW(PyFunctionObject, func_kwdefaults, "PyObject *", HX_V_OBJECT,
            "__kwdefaults__: a dict of keyword-only defaults, or NULL"),
-    MEMBER(PyFunctionObject, func_closure, "PyObject *", HX_V_OBJECT,
+    HX_ROW(PyFunctionObject, func_closure, "PyObject *", HX_V_OBJECT,
            "__closure__: a tuple of cells for the free variables, or NULL"),
-    MEMBER(PyFunctionObject, func_doc, "PyObject *", HX_V_OBJECT,
+    HX_ROW(PyFunctionObject, func_doc, "PyObject *", HX_V_OBJECT,
            "__doc__: the docstring, or any object"),
-    MEMBER(PyFunctionObject, func_dict, "PyObject *", HX_V_OBJECT,
+    HX_ROW(PyFunctionObject, func_dict, "PyObject *", HX_V_OBJECT,
            "__dict__: NULL until an attribute is set or __dict__ is read"),
-    MEMBER(PyFunctionObject, func_weakreflist, "PyObject *", HX_V_OBJECT,
+    HX_ROW(PyFunctionObject, func_weakreflist, "PyObject *", HX_V_OBJECT,
            "the list of weak references to the function"),
-    MEMBER(PyFunctionObject, func_module, "PyObject *", HX_V_OBJECT,
+    HX_ROW(PyFunctionObject, func_module, "PyObject *", HX_V_OBJECT,
            "__module__: its module's name, from the globals' __name__"),
 #if PY_VERSION_HEX >= 0x030A0000
-    MEMBER(PyFunctionObject, func_annotations, "PyObject *", HX_V_OBJECT,
+    HX_ROW(PyFunctionObject, func_annotations, "PyObject *", HX_V_OBJECT,
            "NULL, the __annotations__ dict, or the flat tuple (name, "
            "value, ...) the compiler left, made into the dict when "
            "__annotations__ is first read"),
 #else
-    MEMBER(PyFunctionObject, func_annotations, "PyObject *", HX_V_OBJECT,
+    HX_ROW(PyFunctionObject, func_annotations, "PyObject *", HX_V_OBJECT,
            "__annotations__: a dict, or NULL"),
 #endif
 #if PY_VERSION_HEX >= 0x030C0000
-    MEMBER(PyFunctionObject, func_typeparams, "PyObject *", HX_V_OBJECT,
+    HX_ROW(PyFunctionObject, func_typeparams, "PyObject *", HX_V_OBJECT,
            "__type_params__: a tuple of type parameters (def f[T]), or "
            "NULL"),
 #endif
-    MEMBER(PyFunctionObject, vectorcall, "vectorcallfunc", HX_V_FUNCTION,
+    HX_ROW(PyFunctionObject, vectorcall, "vectorcallfunc", HX_V_FUNCTION,
            "the C function that calls it (normally "
            "_PyFunction_Vectorcall)"),
 #if PY_VERSION_HEX >= 0x030C0000
-    MEMBER(PyFunctionObject, func_version, "uint32_t", HX_V_UINT,
+    HX_ROW(PyFunctionObject, func_version, "uint32_t", HX_V_UINT,
            "version for the specialiser, from co_version when made; 0 "
            "once __code__, defaults, annotations or vectorcall change"),
 #elif PY_VERSION_HEX >= 0x030B0000
-    MEMBER(PyFunctionObject, func_version, "uint32_t", HX_V_UINT,
+    HX_ROW(PyFunctionObject, func_version, "uint32_t", HX_V_UINT,
            "version for the specialiser: 0 until a call is specialised "
            "for it, and again once __code__, defaults or annotations "
            "change"),
@@ -283,7 +255,7 @@ int
 hx_describe_function(hx_builder *b)
 {
     if (hx_describe_header(b, 0) < 0
-        || add_members(b, function_members,
+        || hx_add_members(b, function_members,
                        Py_ARRAY_LENGTH(function_members)) < 0
         || add_padding(b, sizeof(PyFunctionObject)) < 0) {
         return -1;
@@ -295,111 +267,111 @@ hx_describe_function(hx_builder *b)
 /* ----------------------------------------------------------------------
    Code objects: the fields every version has */
 
-static const member code_members[] = {
-    MEMBER(PyCodeObject, co_argcount, "int", HX_V_INT,
+static const hx_member code_members[] = {
+    HX_ROW(PyCodeObject, co_argcount, "int", HX_V_INT,
            "co_argcount: positional parameters (*args not counted)"),
-    MEMBER(PyCodeObject, co_posonlyargcount, "int", HX_V_INT,
+    HX_ROW(PyCodeObject, co_posonlyargcount, "int", HX_V_INT,
            "co_posonlyargcount: positional-only parameters"),
-    MEMBER(PyCodeObject, co_kwonlyargcount, "int", HX_V_INT,
+    HX_ROW(PyCodeObject, co_kwonlyargcount, "int", HX_V_INT,
            "co_kwonlyargcount: keyword-only parameters"),
-    MEMBER(PyCodeObject, co_nlocals, "int", HX_V_INT,
+    HX_ROW(PyCodeObject, co_nlocals, "int", HX_V_INT,
            "co_nlocals: local variables, parameters included"),
-    MEMBER(PyCodeObject, co_stacksize, "int", HX_V_INT,
+    HX_ROW(PyCodeObject, co_stacksize, "int", HX_V_INT,
            "co_stacksize: value stack slots the code needs at most"),
-    MEMBER(PyCodeObject, co_flags, "int", HX_V_HEX,
+    HX_ROW(PyCodeObject, co_flags, "int", HX_V_HEX,
            "co_flags: CO_* bits (0x1 optimized, 0x2 new locals, 0x4 "
            "*args, 0x8 **kwargs, 0x10 nested, 0x20 generator, 0x80 "
            "coroutine, ...)"),
-    MEMBER(PyCodeObject, co_firstlineno, "int", HX_V_INT,
+    HX_ROW(PyCodeObject, co_firstlineno, "int", HX_V_INT,
            "co_firstlineno: the first source line"),
-    MEMBER(PyCodeObject, co_consts, "PyObject *", HX_V_OBJECT,
+    HX_ROW(PyCodeObject, co_consts, "PyObject *", HX_V_OBJECT,
            "co_consts: the constants the bytecode loads (tuple)"),
-    MEMBER(PyCodeObject, co_names, "PyObject *", HX_V_OBJECT,
+    HX_ROW(PyCodeObject, co_names, "PyObject *", HX_V_OBJECT,
            "co_names: global and attribute names the bytecode uses "
            "(tuple)"),
-    MEMBER(PyCodeObject, co_filename, "PyObject *", HX_V_OBJECT,
+    HX_ROW(PyCodeObject, co_filename, "PyObject *", HX_V_OBJECT,
            "co_filename: where the code was loaded from"),
-    MEMBER(PyCodeObject, co_name, "PyObject *", HX_V_OBJECT,
+    HX_ROW(PyCodeObject, co_name, "PyObject *", HX_V_OBJECT,
            "co_name"),
-    MEMBER(PyCodeObject, co_weakreflist, "PyObject *", HX_V_OBJECT,
+    HX_ROW(PyCodeObject, co_weakreflist, "PyObject *", HX_V_OBJECT,
            "the list of weak references to the code"),
-    MEMBER(PyCodeObject, co_extra, "void *", HX_V_ADDRESS,
+    HX_ROW(PyCodeObject, co_extra, "void *", HX_V_ADDRESS,
            "extra data tools attach with _PyCode_SetExtra (PEP 523), or "
            "NULL"),
 #if PY_VERSION_HEX >= 0x030B0000
-    MEMBER(PyCodeObject, co_exceptiontable, "PyObject *", HX_V_OBJECT,
+    HX_ROW(PyCodeObject, co_exceptiontable, "PyObject *", HX_V_OBJECT,
            "co_exceptiontable: where each range of bytecode goes when it "
            "raises (bytes)"),
-    MEMBER(PyCodeObject, co_nlocalsplus, "int", HX_V_INT,
+    HX_ROW(PyCodeObject, co_nlocalsplus, "int", HX_V_INT,
            "frame slots for locals, cells and free variables: "
            "len(co_localsplusnames)"),
-    MEMBER(PyCodeObject, co_ncellvars, "int", HX_V_INT,
+    HX_ROW(PyCodeObject, co_ncellvars, "int", HX_V_INT,
            "cell variables: len(co_cellvars)"),
-    MEMBER(PyCodeObject, co_nfreevars, "int", HX_V_INT,
+    HX_ROW(PyCodeObject, co_nfreevars, "int", HX_V_INT,
            "free variables: len(co_freevars)"),
-    MEMBER(PyCodeObject, co_localsplusnames, "PyObject *", HX_V_OBJECT,
+    HX_ROW(PyCodeObject, co_localsplusnames, "PyObject *", HX_V_OBJECT,
            "the names of the frame slots: locals, cells, then free "
            "variables (tuple; co_varnames and the rest are made from it)"),
-    MEMBER(PyCodeObject, co_localspluskinds, "PyObject *", HX_V_OBJECT,
+    HX_ROW(PyCodeObject, co_localspluskinds, "PyObject *", HX_V_OBJECT,
            "one byte per frame slot: 0x20 local, 0x40 cell, 0x80 free, "
            "0x10 hidden (bytes)"),
-    MEMBER(PyCodeObject, co_qualname, "PyObject *", HX_V_OBJECT,
+    HX_ROW(PyCodeObject, co_qualname, "PyObject *", HX_V_OBJECT,
            "co_qualname"),
-    MEMBER(PyCodeObject, co_linetable, "PyObject *", HX_V_OBJECT,
+    HX_ROW(PyCodeObject, co_linetable, "PyObject *", HX_V_OBJECT,
            "co_linetable: source positions of the bytecode (bytes, "
            "PEP 657)"),
-    MEMBER(PyCodeObject, _co_firsttraceable, "int", HX_V_INT,
+    HX_ROW(PyCodeObject, _co_firsttraceable, "int", HX_V_INT,
            "the code unit of the first instruction tracing sees (after "
            "the RESUME)"),
 #else
-    MEMBER(PyCodeObject, co_code, "PyObject *", HX_V_OBJECT,
+    HX_ROW(PyCodeObject, co_code, "PyObject *", HX_V_OBJECT,
            "co_code: the bytecode, which the interpreter runs as it is "
            "(bytes)"),
-    MEMBER(PyCodeObject, co_varnames, "PyObject *", HX_V_OBJECT,
+    HX_ROW(PyCodeObject, co_varnames, "PyObject *", HX_V_OBJECT,
            "co_varnames: the local variables, parameters first (tuple)"),
-    MEMBER(PyCodeObject, co_freevars, "PyObject *", HX_V_OBJECT,
+    HX_ROW(PyCodeObject, co_freevars, "PyObject *", HX_V_OBJECT,
            "co_freevars: variables taken from enclosing scopes (tuple)"),
-    MEMBER(PyCodeObject, co_cellvars, "PyObject *", HX_V_OBJECT,
+    HX_ROW(PyCodeObject, co_cellvars, "PyObject *", HX_V_OBJECT,
            "co_cellvars: locals that inner scopes use (tuple)"),
-    MEMBER(PyCodeObject, co_zombieframe, "void *", HX_V_ADDRESS,
+    HX_ROW(PyCodeObject, co_zombieframe, "void *", HX_V_ADDRESS,
            "a dead frame kept for the next call to reuse, or NULL"),
-    MEMBER(PyCodeObject, co_opcache_map, "unsigned char *", HX_V_ADDRESS,
+    HX_ROW(PyCodeObject, co_opcache_map, "unsigned char *", HX_V_ADDRESS,
            "per code unit: 1 + its entry in co_opcache (0: none); NULL "
            "until the code has run 1024 times"),
-    MEMBER(PyCodeObject, co_opcache, "_PyOpcache *", HX_V_ADDRESS,
+    HX_ROW(PyCodeObject, co_opcache, "_PyOpcache *", HX_V_ADDRESS,
            "cached global (and 3.10: attribute) lookups, or NULL"),
-    MEMBER(PyCodeObject, co_opcache_flag, "int", HX_V_INT,
+    HX_ROW(PyCodeObject, co_opcache_flag, "int", HX_V_INT,
            "calls counted so far; the opcache is made at 1024"),
-    MEMBER(PyCodeObject, co_opcache_size, "unsigned char", HX_V_UINT,
+    HX_ROW(PyCodeObject, co_opcache_size, "unsigned char", HX_V_UINT,
            "entries in co_opcache"),
 #endif
 #if PY_VERSION_HEX >= 0x030A0000 && PY_VERSION_HEX < 0x030B0000
-    MEMBER(PyCodeObject, co_linetable, "PyObject *", HX_V_OBJECT,
+    HX_ROW(PyCodeObject, co_linetable, "PyObject *", HX_V_OBJECT,
            "co_linetable: line numbers of the bytecode (bytes, PEP 626)"),
 #elif PY_VERSION_HEX < 0x030A0000
-    MEMBER(PyCodeObject, co_lnotab, "PyObject *", HX_V_OBJECT,
+    HX_ROW(PyCodeObject, co_lnotab, "PyObject *", HX_V_OBJECT,
            "co_lnotab: line numbers of the bytecode (bytes)"),
 #endif
 #if PY_VERSION_HEX >= 0x030B0000 && PY_VERSION_HEX < 0x030C0000
-    MEMBER(PyCodeObject, co_warmup, "short", HX_V_INT,
+    HX_ROW(PyCodeObject, co_warmup, "short", HX_V_INT,
            "counts up from -8 as the code runs; at 0 the bytecode is "
            "quickened"),
-    MEMBER(PyCodeObject, _co_linearray_entry_size, "short", HX_V_INT,
+    HX_ROW(PyCodeObject, _co_linearray_entry_size, "short", HX_V_INT,
            "bytes per entry of _co_linearray (0: not made)"),
-    MEMBER(PyCodeObject, co_nplaincellvars, "int", HX_V_INT,
+    HX_ROW(PyCodeObject, co_nplaincellvars, "int", HX_V_INT,
            "cell variables that are not parameters"),
-    MEMBER(PyCodeObject, _co_code, "PyObject *", HX_V_OBJECT,
+    HX_ROW(PyCodeObject, _co_code, "PyObject *", HX_V_OBJECT,
            "co.co_code, de-specialised; NULL until first read"),
-    MEMBER(PyCodeObject, _co_linearray, "char *", HX_V_ADDRESS,
+    HX_ROW(PyCodeObject, _co_linearray, "char *", HX_V_ADDRESS,
            "line number per code unit, made for tracing; NULL until then"),
 #endif
 #if PY_VERSION_HEX >= 0x030C0000
-    MEMBER(PyCodeObject, co_framesize, "int", HX_V_INT,
+    HX_ROW(PyCodeObject, co_framesize, "int", HX_V_INT,
            "words a frame for this code takes: its fixed part, the slots "
            "and the value stack"),
-    MEMBER(PyCodeObject, co_version, "uint32_t", HX_V_UINT,
+    HX_ROW(PyCodeObject, co_version, "uint32_t", HX_V_UINT,
            "version number, copied into functions made from the code"),
-    MEMBER(PyCodeObject, _co_instrumentation_version,
+    HX_ROW(PyCodeObject, _co_instrumentation_version,
 #  if PY_VERSION_HEX >= 0x030D0000
            "uintptr_t",
 #  else
@@ -462,18 +434,18 @@ describe_cell2arg_pointer(hx_builder *b)
 static int
 describe_co_cached(hx_builder *b)
 {
-    static const member members[] = {
-        MEMBER(_PyCoCached, _co_code, "PyObject *", HX_V_OBJECT,
+    static const hx_member members[] = {
+        HX_ROW(_PyCoCached, _co_code, "PyObject *", HX_V_OBJECT,
                "co.co_code: the bytecode de-specialised, once read"),
-        MEMBER(_PyCoCached, _co_varnames, "PyObject *", HX_V_OBJECT,
+        HX_ROW(_PyCoCached, _co_varnames, "PyObject *", HX_V_OBJECT,
                "co.co_varnames, once read"),
-        MEMBER(_PyCoCached, _co_cellvars, "PyObject *", HX_V_OBJECT,
+        HX_ROW(_PyCoCached, _co_cellvars, "PyObject *", HX_V_OBJECT,
                "co.co_cellvars, once read"),
-        MEMBER(_PyCoCached, _co_freevars, "PyObject *", HX_V_OBJECT,
+        HX_ROW(_PyCoCached, _co_freevars, "PyObject *", HX_V_OBJECT,
                "co.co_freevars, once read"),
     };
 
-    return add_members(b, members, Py_ARRAY_LENGTH(members));
+    return hx_add_members(b, members, Py_ARRAY_LENGTH(members));
 }
 
 static void load_opnames(void);
@@ -599,16 +571,16 @@ add_unit_array(hx_builder *b, Py_ssize_t offset, const char *name,
 static int
 describe_co_monitoring(hx_builder *b)
 {
-    static const member members[] = {
-        MEMBER(_PyCoMonitoringData, local_monitors, "_Py_LocalMonitors",
+    static const hx_member members[] = {
+        HX_ROW(_PyCoMonitoringData, local_monitors, "_Py_LocalMonitors",
                HX_V_BYTES, "per local event: the tools (bit set) that "
                "monitor it in this code"),
-        MEMBER(_PyCoMonitoringData, active_monitors, "_Py_LocalMonitors",
+        HX_ROW(_PyCoMonitoringData, active_monitors, "_Py_LocalMonitors",
                HX_V_BYTES, "per local event: the tools (bit set) the "
                "bytecode is instrumented for"),
     };
 
-    if (add_members(b, members, Py_ARRAY_LENGTH(members)) < 0
+    if (hx_add_members(b, members, Py_ARRAY_LENGTH(members)) < 0
         || UNIT_ARRAY(b, tools, "uint8_t *", "per code unit, the tools "
                       "that get events (NULL: one tool only)",
                       describe_unit_array, 0) < 0
@@ -637,16 +609,16 @@ describe_co_monitoring(hx_builder *b)
 static int
 describe_executors(hx_builder *b)
 {
-    static const member members[] = {
-        MEMBER(_PyExecutorArray, size, "int", HX_V_INT,
+    static const hx_member members[] = {
+        HX_ROW(_PyExecutorArray, size, "int", HX_V_INT,
                "executors in use"),
-        MEMBER(_PyExecutorArray, capacity, "int", HX_V_INT,
+        HX_ROW(_PyExecutorArray, capacity, "int", HX_V_INT,
                "room for executors"),
     };
     const Py_ssize_t executors = offsetof(_PyExecutorArray, executors);
     int size = 0, capacity = 0, i, shown;
 
-    if (add_members(b, members, Py_ARRAY_LENGTH(members)) < 0
+    if (hx_add_members(b, members, Py_ARRAY_LENGTH(members)) < 0
         || hx_fetch(b, offsetof(_PyExecutorArray, size), &size,
                     sizeof(size)) < 0
         || hx_fetch(b, offsetof(_PyExecutorArray, capacity), &capacity,
@@ -1073,7 +1045,7 @@ int
 hx_describe_code(hx_builder *b)
 {
     if (hx_describe_header(b, 0) < 0
-        || add_members(b, code_members, Py_ARRAY_LENGTH(code_members)) < 0) {
+        || hx_add_members(b, code_members, Py_ARRAY_LENGTH(code_members)) < 0) {
         return -1;
     }
 #if PY_VERSION_HEX >= 0x030B0000
@@ -1268,59 +1240,59 @@ add_slots(hx_builder *b, Py_ssize_t start, const char *name,
 /* ----------------------------------------------------------------------
    Frames, 3.9 and 3.10: one object with everything in it */
 
-static const member frame_members[] = {
-    MEMBER(PyFrameObject, f_back, "struct _frame *", HX_V_OBJECT,
+static const hx_member frame_members[] = {
+    HX_ROW(PyFrameObject, f_back, "struct _frame *", HX_V_OBJECT,
            "f_back: the caller's frame, or NULL"),
-    MEMBER(PyFrameObject, f_code, "PyCodeObject *", HX_V_OBJECT,
+    HX_ROW(PyFrameObject, f_code, "PyCodeObject *", HX_V_OBJECT,
            "f_code: the code being run"),
-    MEMBER(PyFrameObject, f_builtins, "PyObject *", HX_V_OBJECT,
+    HX_ROW(PyFrameObject, f_builtins, "PyObject *", HX_V_OBJECT,
            "f_builtins: the builtins namespace"),
-    MEMBER(PyFrameObject, f_globals, "PyObject *", HX_V_OBJECT,
+    HX_ROW(PyFrameObject, f_globals, "PyObject *", HX_V_OBJECT,
            "f_globals: the globals namespace"),
-    MEMBER(PyFrameObject, f_locals, "PyObject *", HX_V_OBJECT,
+    HX_ROW(PyFrameObject, f_locals, "PyObject *", HX_V_OBJECT,
            "the locals mapping: the globals for module code; for a "
            "function NULL until frame.f_locals makes a dict"),
-    MEMBER(PyFrameObject, f_valuestack, "PyObject **", HX_V_ADDRESS,
+    HX_ROW(PyFrameObject, f_valuestack, "PyObject **", HX_V_ADDRESS,
            "where the value stack starts in f_localsplus, after the "
            "locals, cells and free variables"),
-    MEMBER(PyFrameObject, f_trace, "PyObject *", HX_V_OBJECT,
+    HX_ROW(PyFrameObject, f_trace, "PyObject *", HX_V_OBJECT,
            "f_trace: the local trace function, or NULL"),
-    MEMBER(PyFrameObject, f_trace_lines, "char", HX_V_INT,
+    HX_ROW(PyFrameObject, f_trace_lines, "char", HX_V_INT,
            "f_trace_lines: whether tracing gets line events"),
-    MEMBER(PyFrameObject, f_trace_opcodes, "char", HX_V_INT,
+    HX_ROW(PyFrameObject, f_trace_opcodes, "char", HX_V_INT,
            "f_trace_opcodes: whether tracing gets opcode events"),
-    MEMBER(PyFrameObject, f_gen, "PyObject *", HX_V_OBJECT,
+    HX_ROW(PyFrameObject, f_gen, "PyObject *", HX_V_OBJECT,
            "the generator or coroutine running in the frame (borrowed), "
            "or NULL"),
-    MEMBER(PyFrameObject, f_iblock, "int", HX_V_INT,
+    HX_ROW(PyFrameObject, f_iblock, "int", HX_V_INT,
            "try and loop blocks in use in f_blockstack"),
-    MEMBER(PyFrameObject, f_blockstack, "PyTryBlock[CO_MAXBLOCKS]",
+    HX_ROW(PyFrameObject, f_blockstack, "PyTryBlock[CO_MAXBLOCKS]",
            HX_V_NONE, "the try and loop blocks, as a range: the first "
            "f_iblock of them are in use"),
 #if PY_VERSION_HEX >= 0x030A0000
-    MEMBER(PyFrameObject, f_stackdepth, "int", HX_V_INT,
+    HX_ROW(PyFrameObject, f_stackdepth, "int", HX_V_INT,
            "entries on the value stack while the frame is suspended; -1 "
            "while it runs"),
-    MEMBER(PyFrameObject, f_lasti, "int", HX_V_INT,
+    HX_ROW(PyFrameObject, f_lasti, "int", HX_V_INT,
            "the code unit of the last instruction started (-1: none yet); "
            "frame.f_lasti is twice it"),
-    MEMBER(PyFrameObject, f_lineno, "int", HX_V_INT,
+    HX_ROW(PyFrameObject, f_lineno, "int", HX_V_INT,
            "the current line while tracing; 0 otherwise (frame.f_lineno "
            "then works it out from f_lasti)"),
-    MEMBER(PyFrameObject, f_state, "PyFrameState", HX_V_INT,
+    HX_ROW(PyFrameObject, f_state, "PyFrameState", HX_V_INT,
            "-2 created, -1 suspended, 0 executing, 1 returned, "
            "2 unwinding, 3 raised, 4 cleared"),
 #else
-    MEMBER(PyFrameObject, f_stacktop, "PyObject **", HX_V_ADDRESS,
+    HX_ROW(PyFrameObject, f_stacktop, "PyObject **", HX_V_ADDRESS,
            "the top of the value stack while the frame is suspended; NULL "
            "while it runs"),
-    MEMBER(PyFrameObject, f_lasti, "int", HX_V_INT,
+    HX_ROW(PyFrameObject, f_lasti, "int", HX_V_INT,
            "frame.f_lasti: the byte offset of the last instruction "
            "started (-1: none yet)"),
-    MEMBER(PyFrameObject, f_lineno, "int", HX_V_INT,
+    HX_ROW(PyFrameObject, f_lineno, "int", HX_V_INT,
            "the current line while tracing; stale otherwise "
            "(frame.f_lineno then works it out from f_lasti)"),
-    MEMBER(PyFrameObject, f_executing, "char", HX_V_INT,
+    HX_ROW(PyFrameObject, f_executing, "char", HX_V_INT,
            "1 while the frame runs"),
 #endif
 };
@@ -1359,7 +1331,7 @@ hx_describe_frame(hx_builder *b)
         || HX_MEMBER(b, PyVarObject, ob_size, "Py_ssize_t", HX_V_INT,
                      "slots allocated after f_localsplus[0] (at least "
                      "what the code needs)") == NULL
-        || add_members(b, frame_members, Py_ARRAY_LENGTH(frame_members))
+        || hx_add_members(b, frame_members, Py_ARRAY_LENGTH(frame_members))
            < 0) {
         return -1;
     }

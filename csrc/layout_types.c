@@ -67,29 +67,14 @@ field_named(hx_builder *b, const char *name)
 }
 #endif
 
-static void
-set_follow(hx_field *f, hx_describe_fn describe, const char *title,
-           Py_ssize_t count, Py_ssize_t aux)
-{
-    f->follow.describe = describe;
-    f->follow.title = title;
-    f->follow.count = count;
-    f->follow.aux = aux;
-}
-
-/* A field described by a table row. */
+/* A field described by a table row, and what its pointer leads to. */
 typedef struct {
-    Py_ssize_t offset, size;
-    const char *name;
-    const char *ctype;
-    hx_value_kind value;
-    const char *meaning;
-    int block;                  /* what the pointer leads to; see below */
+    hx_member m;
+    int block;                  /* see SUITE_BLOCK and DEFS_BLOCK below */
 } field_def;
 
 #define DEF(type, member, ctype, value, meaning, block)                 \
-    {offsetof(type, member), sizeof(((type *)0)->member), #member,      \
-     (ctype), (value), (meaning), (block)}
+    {HX_ROW(type, member, ctype, value, meaning), (block)}
 
 
 /* ----------------------------------------------------------------------
@@ -260,47 +245,46 @@ describe_suite_block(hx_builder *b)
    Arrays of PyMethodDef, PyMemberDef and PyGetSetDef, ended by an entry
    whose name is NULL */
 
-static const field_def method_parts[] = {
-    DEF(PyMethodDef, ml_name, "const char *", HX_V_CSTRING,
-        "the method's name", 0),
-    DEF(PyMethodDef, ml_meth, "PyCFunction", HX_V_FUNCTION,
-        "the C function that implements it", 0),
-    DEF(PyMethodDef, ml_flags, "int", HX_V_HEX,
-        "METH_* flags: how it takes its arguments", 0),
-    DEF(PyMethodDef, ml_doc, "const char *", HX_V_CSTRING,
-        "its docstring", 0),
+static const hx_member method_parts[] = {
+    HX_ROW(PyMethodDef, ml_name, "const char *", HX_V_CSTRING,
+        "the method's name"),
+    HX_ROW(PyMethodDef, ml_meth, "PyCFunction", HX_V_FUNCTION,
+        "the C function that implements it"),
+    HX_ROW(PyMethodDef, ml_flags, "int", HX_V_HEX,
+        "METH_* flags: how it takes its arguments"),
+    HX_ROW(PyMethodDef, ml_doc, "const char *", HX_V_CSTRING,
+        "its docstring"),
 };
 
-static const field_def member_parts[] = {
-    DEF(PyMemberDef, name, "const char *", HX_V_CSTRING,
-        "the attribute's name", 0),
-    DEF(PyMemberDef, type, "int", HX_V_INT,
-        "the C type of the value (T_OBJECT_EX is 16)", 0),
-    DEF(PyMemberDef, offset, "Py_ssize_t", HX_V_INT,
-        "where instances keep the value", 0),
-    DEF(PyMemberDef, flags, "int", HX_V_HEX,
-        "1: read-only; 2: audited reads", 0),
-    DEF(PyMemberDef, doc, "const char *", HX_V_CSTRING,
-        "its docstring", 0),
+static const hx_member member_parts[] = {
+    HX_ROW(PyMemberDef, name, "const char *", HX_V_CSTRING,
+        "the attribute's name"),
+    HX_ROW(PyMemberDef, type, "int", HX_V_INT,
+        "the C type of the value (T_OBJECT_EX is 16)"),
+    HX_ROW(PyMemberDef, offset, "Py_ssize_t", HX_V_INT,
+        "where instances keep the value"),
+    HX_ROW(PyMemberDef, flags, "int", HX_V_HEX,
+        "1: read-only; 2: audited reads"),
+    HX_ROW(PyMemberDef, doc, "const char *", HX_V_CSTRING,
+        "its docstring"),
 };
 
-static const field_def getset_parts[] = {
-    DEF(PyGetSetDef, name, "const char *", HX_V_CSTRING,
-        "the attribute's name", 0),
-    DEF(PyGetSetDef, get, "getter", HX_V_FUNCTION,
-        "the C function that computes it", 0),
-    DEF(PyGetSetDef, set, "setter", HX_V_FUNCTION,
-        "the C function that sets or deletes it (NULL: read-only)", 0),
-    DEF(PyGetSetDef, doc, "const char *", HX_V_CSTRING, "its docstring",
-        0),
-    DEF(PyGetSetDef, closure, "void *", HX_V_ADDRESS,
-        "data passed to get and set", 0),
+static const hx_member getset_parts[] = {
+    HX_ROW(PyGetSetDef, name, "const char *", HX_V_CSTRING,
+        "the attribute's name"),
+    HX_ROW(PyGetSetDef, get, "getter", HX_V_FUNCTION,
+        "the C function that computes it"),
+    HX_ROW(PyGetSetDef, set, "setter", HX_V_FUNCTION,
+        "the C function that sets or deletes it (NULL: read-only)"),
+    HX_ROW(PyGetSetDef, doc, "const char *", HX_V_CSTRING, "its docstring"),
+    HX_ROW(PyGetSetDef, closure, "void *", HX_V_ADDRESS,
+        "data passed to get and set"),
 };
 
 typedef struct {
     const char *title;
     const char *names[5];       /* each part's name, a format for the index */
-    const field_def *parts;     /* parts[0] is the name pointer */
+    const hx_member *parts;     /* parts[0] is the name pointer */
     size_t count;
     Py_ssize_t size;
 } def_array;
@@ -333,7 +317,7 @@ describe_def(hx_builder *b, const def_array *array, Py_ssize_t at,
     size_t k;
 
     for (k = 0; k < array->count; k++) {
-        const field_def *part = &array->parts[k];
+        const hx_member *part = &array->parts[k];
         hx_field *f = hx_add(b, at + part->offset, part->size,
                              array->names[k], part->ctype, part->value,
                              part->meaning);
@@ -350,7 +334,7 @@ static int
 describe_def_end(hx_builder *b, const def_array *array, Py_ssize_t at,
                  Py_ssize_t i)
 {
-    const field_def *name = &array->parts[0];
+    const hx_member *name = &array->parts[0];
     hx_field *f = hx_add(b, at + name->offset, name->size, array->names[0],
                          name->ctype, name->value,
                          "NULL: the entry that ends the array");
@@ -412,12 +396,12 @@ static void
 set_block(hx_field *f, int block)
 {
     if (block >= DEFS_BLOCK(0)) {
-        set_follow(f, describe_defs_block,
+        hx_set_follow(f, describe_defs_block,
                    def_arrays[block - DEFS_BLOCK(0)].title,
                    block - DEFS_BLOCK(0), 0);
     }
     else if (block >= SUITE_BLOCK(0)) {
-        set_follow(f, describe_suite_block,
+        hx_set_follow(f, describe_suite_block,
                    suites[block - SUITE_BLOCK(0)].title,
                    block - SUITE_BLOCK(0), 0);
     }
@@ -429,13 +413,12 @@ describe_table(hx_builder *b, const field_def *table, size_t count)
     size_t i;
 
     for (i = 0; i < count; i++) {
-        const field_def *d = &table[i];
-        hx_field *f = hx_add(b, d->offset, d->size, d->name, d->ctype,
-                             d->value, d->meaning);
+        hx_field *f = hx_add_member(b, &table[i].m);
+
         if (f == NULL) {
             return -1;
         }
-        set_block(f, d->block);
+        set_block(f, table[i].block);
     }
     return 0;
 }
@@ -1195,7 +1178,7 @@ describe_dict_or_values(hx_builder *b)
     if (f == NULL) {
         return -1;
     }
-    set_follow(f, describe_values_block, "attribute values", 0, 1);
+    hx_set_follow(f, describe_values_block, "attribute values", 0, 1);
     return 0;
 }
 #endif
@@ -1237,7 +1220,7 @@ describe_values_and_dict(hx_builder *b)
     if (values == NULL) {
         return -1;
     }
-    set_follow(values, describe_values_block, "attribute values", 0, 0);
+    hx_set_follow(values, describe_values_block, "attribute values", 0, 0);
     return hx_add(b, hx_managed_dict_offset(), WORD, "dict", "PyObject *",
                   HX_V_OBJECT, "the __dict__, once made (NULL: the values "
                   "are the attributes)") == NULL ? -1 : 0;
