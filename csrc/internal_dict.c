@@ -50,6 +50,7 @@ const hx_dict_facts hx_dict_internals = {
     .kind_split = DICT_KEYS_SPLIT,
 
     .values = offsetof(PyDictValues, values),
+    .shared_keys_max = SHARED_KEYS_MAX_SIZE,
 #if PY_VERSION_HEX >= 0x030D0000
     .capacity = HX_SPAN(PyDictValues, capacity),
     .size = HX_SPAN(PyDictValues, size),

@@ -1,6 +1,5 @@
 /* internal_types.c - facts from CPython's internal headers about instances:
- * the shared keys a class keeps its instances' attribute names in, and the
- * shape of the values array those instances keep their attributes in.
+ * the shared keys a class keeps its instances' attribute names in.
  *
  * Like internal.c, this unit defines Py_BUILD_CORE_MODULE to compile the
  * internal headers; the rest of hexray asks its functions.
@@ -19,8 +18,6 @@
 #endif
 
 #include "layout.h"
-
-#include <string.h>
 
 #if PY_VERSION_HEX >= 0x030B0000
 /* The split keys instances of `type` share, or NULL. */
@@ -82,24 +79,5 @@ hx_shared_key(PyTypeObject *type, Py_ssize_t index)
     (void)type;
     (void)index;
     return NULL;
-#endif
-}
-
-/* Where the members of PyDictValues lie.  3.13 has a header of four
-   bytes before the values; 3.11 and 3.12 keep the size and insertion
-   order in bytes just before the array instead. */
-void
-hx_get_values_shape(hx_values_shape *shape)
-{
-    memset(shape, 0, sizeof(*shape));
-#if PY_VERSION_HEX >= 0x030B0000
-    shape->max_values = SHARED_KEYS_MAX_SIZE;
-    shape->values = offsetof(PyDictValues, values);
-#endif
-#if PY_VERSION_HEX >= 0x030D0000
-    shape->capacity = offsetof(PyDictValues, capacity);
-    shape->size = offsetof(PyDictValues, size);
-    shape->embedded = offsetof(PyDictValues, embedded);
-    shape->valid = offsetof(PyDictValues, valid);
 #endif
 }

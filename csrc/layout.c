@@ -94,6 +94,32 @@ hx_add_members(hx_builder *b, const hx_member *table, size_t count)
     return 0;
 }
 
+hx_field *
+hx_field_named(hx_builder *b, const char *name)
+{
+    Py_ssize_t i;
+
+    for (i = 0; i < b->count; i++) {
+        if (b->fields[i].index < 0 && strcmp(b->fields[i].name, name) == 0) {
+            return &b->fields[i];
+        }
+    }
+    return NULL;
+}
+
+const char *
+hx_kept_name(hx_builder *b, PyObject *name)
+{
+    const char *text;
+
+    if (name == NULL || !PyUnicode_CheckExact(name)
+        || PyUnicode_IsIdentifier(name) != 1) {
+        return NULL;
+    }
+    text = PyUnicode_AsUTF8(name);
+    return text == NULL ? NULL : hx_keep(b, "%s", text);
+}
+
 void
 hx_set_follow(hx_field *f, hx_describe_fn describe, const char *title,
               Py_ssize_t count, Py_ssize_t aux)

@@ -187,6 +187,15 @@ void hx_cover(hx_builder *b, Py_ssize_t start, Py_ssize_t end);
 int hx_add_unnamed(hx_builder *b, Py_ssize_t start, Py_ssize_t end,
                    const char *meaning);
 
+/* The field called name (without an index), or NULL. */
+hx_field *hx_field_named(hx_builder *b, const char *name);
+
+/* An attribute or member name, kept with the layout that shows it (its
+   owner may go before the layout does), or NULL: with an exception set on
+   failure, without one if the name is no identifier (those are shown by
+   index).  Identifiers hold no '%', so the name reads as itself. */
+const char *hx_kept_name(hx_builder *b, PyObject *name);
+
 /* The field whose bytes hold offset, or NULL. */
 hx_field *hx_field_over(hx_builder *b, Py_ssize_t offset);
 
@@ -259,14 +268,8 @@ int hx_describe_members(hx_builder *b, Py_ssize_t base_size);
 int hx_describe_var_dict(hx_builder *b);
 int hx_describe_inline_values(hx_builder *b);
 
-/* internal_types.c: instances' attribute values (3.11+), whose names are
-   the shared keys of their class (ht_cached_keys). */
-typedef struct {
-    Py_ssize_t capacity, size, embedded, valid;     /* 3.13's header */
-    Py_ssize_t values;      /* offset of values[0] */
-    Py_ssize_t max_values;  /* SHARED_KEYS_MAX_SIZE; 0 before 3.11 */
-} hx_values_shape;
-void hx_get_values_shape(hx_values_shape *shape);
+/* internal_types.c: the shared keys of a class (ht_cached_keys), which
+   name its instances' attribute values (3.11+). */
 Py_ssize_t hx_shared_key_count(PyTypeObject *type);
 PyObject *hx_shared_key(PyTypeObject *type, Py_ssize_t index);
 
@@ -334,6 +337,12 @@ typedef struct {
    of it. */
 int hx_end_run(hx_builder *b, const hx_run *run);
 
+/* layout_values.c: the value slots of a dict's split table from offset
+   `at`: those of its keys' `entries`, then room for keys the shared keys
+   do not have yet, `capacity` slots in all. */
+int hx_describe_value_slots(hx_builder *b, Py_ssize_t at, Py_ssize_t entries,
+                            Py_ssize_t capacity);
+
 /* internal_dict.c: what CPython's internal headers say about dicts and
    sets, for layout_containers.c. */
 #if PY_VERSION_HEX >= 0x030B0000
@@ -351,7 +360,7 @@ typedef struct {
     /* DictKeysKind */
     int kind_general, kind_unicode, kind_split;
     /* PyDictValues: offset of values[0]; 3.13's header */
-    Py_ssize_t values;
+    Py_ssize_t values, shared_keys_max;
 #if PY_VERSION_HEX >= 0x030D0000
     hx_span capacity, size, embedded, valid;
 #endif
@@ -361,6 +370,16 @@ typedef struct {
 } hx_dict_facts;
 
 extern const hx_dict_facts hx_dict_internals;
+
+/* layout_values.c: the values of a split table at offset `at` of the
+   builder, for whoever owns them. */
+typedef struct {
+    PyTypeObject *type;     /* an instance's class, whose shared keys name
+                               the values; NULL: a dict's values */
+    Py_ssize_t entries, usable;     /* a dict's keys: entries, room left */
+} hx_values_owner;
+int hx_describe_values(hx_builder *b, Py_ssize_t at,
+                       const hx_values_owner *o);
 #endif
 
 /* _PySet_Dummy: the key of a deleted set entry (borrowed). */

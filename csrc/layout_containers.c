@@ -587,150 +587,15 @@ describe_keys(hx_builder *b)
 /* ----------------------------------------------------------------------
    dict: the values of a split table */
 
-/* values[0..capacity) from `offset`: those of the keys' entries, then
-   room for keys the shared keys do not have yet. */
-static int
-describe_value_slots(hx_builder *b, Py_ssize_t offset, Py_ssize_t used,
-                     Py_ssize_t capacity)
-{
-    hx_run run = {
-        .offset = offset, .unit = WORD, .count = used, .room = capacity,
-        .rest = "%zd more values, not described",
-        .spare = "room for the value of a key the shared keys do not have "
-                 "yet",
-        .spare_rest = "%zd more slots, not described",
-    };
-    Py_ssize_t i, n;
-
-    if (used > capacity) {
-        run.count = used = capacity;
-    }
-    n = hx_shown(used);
-    for (i = 0; i < n; i++) {
-        if (add_indexed(b, offset + i * WORD, WORD, "values[%zd]", i,
-                        "PyObject *", HX_V_OBJECT, "the value of the key in "
-                        "entry %zd (NULL: this dict does not have it)")
-            == NULL) {
-            return -1;
-        }
-    }
-    return hx_end_run(b, &run);
-}
-
 #if PY_VERSION_HEX >= 0x030B0000
-/* The insertion order of `size` values: bytes from `offset`, each `step`
-   bytes after the one before (-1: they run backwards). */
-static int
-describe_order(hx_builder *b, Py_ssize_t offset, Py_ssize_t step,
-               Py_ssize_t size, const unsigned char *bytes)
-{
-    Py_ssize_t i;
-
-    for (i = 0; i < size; i++) {
-        hx_field *f = add_indexed(b, offset + i * step, 1, "order[%zd]", i,
-                                  "uint8_t", HX_V_UINT,
-                                  "insertion order %zd: values[%zd]");
-        if (f == NULL) {
-            return -1;
-        }
-        f->arg1 = bytes[i * step];
-    }
-    return 0;
-}
-#endif
-
-#if PY_VERSION_HEX >= 0x030D0000
-/* 3.13: a header, values[capacity], then the insertion order. */
+/* 3.11+: the values and what comes with them, in layout_values.c. */
 static int
 describe_values_of(hx_builder *b, const keys_shape *s)
 {
-    const hx_dict_facts *d = &hx_dict_internals;
-    unsigned char head[16], order[256];
-    Py_ssize_t capacity, size, at;
+    const hx_values_owner owner = {.entries = s->nentries,
+                                   .usable = s->usable};
 
-    if ((size_t)d->values > sizeof(head)
-        || hx_fetch(b, 0, head, (size_t)d->values) < 0) {
-        return -1;
-    }
-    capacity = (Py_ssize_t)hx_unsigned_of(head + d->capacity.offset,
-                                          d->capacity.size);
-    size = (Py_ssize_t)hx_unsigned_of(head + d->size.offset, d->size.size);
-    if (size > capacity) {
-        PyErr_Format(hx_HexrayError, "no dict values at %p: %zd values in "
-                     "room for %zd", (void *)b->address, size, capacity);
-        return -1;
-    }
-    if (hx_add(b, d->capacity.offset, d->capacity.size, "capacity",
-               "uint8_t", HX_V_UINT, "slots in values[]") == NULL
-        || hx_add(b, d->size.offset, d->size.size, "size", "uint8_t",
-                  HX_V_UINT, "values set, in the insertion order after "
-                  "values[]") == NULL
-        || hx_add(b, d->embedded.offset, d->embedded.size, "embedded",
-                  "uint8_t", HX_V_UINT, "1: the values live inside the "
-                  "instance whose attributes they are") == NULL
-        || hx_add(b, d->valid.offset, d->valid.size, "valid", "uint8_t",
-                  HX_V_UINT, "0: no dict uses these values any more (its "
-                  "table became combined)") == NULL
-        || hx_add_unnamed(b, d->valid.offset + d->valid.size, d->values,
-                          "padding") < 0
-        || describe_value_slots(b, d->values, s->nentries, capacity) < 0) {
-        return -1;
-    }
-    at = d->values + capacity * WORD;
-    if (hx_fetch(b, at, order, (size_t)size) < 0
-        || describe_order(b, at, 1, size, order) < 0) {
-        return -1;
-    }
-    return hx_add_unnamed(b, at + size,
-                          at + _Py_SIZE_ROUND_UP(capacity, SIZEOF_VOID_P),
-                          "room for the order of values to come");
-}
-
-#elif PY_VERSION_HEX >= 0x030B0000
-/* 3.11, 3.12: the values, preceded by bytes that count backwards from
-   them: [-1] the size of this prefix, [-2] the values set, then from [-3]
-   down, their insertion order.  The capacity is not stored: it is at least
-   the entries the shared keys have and can still take. */
-static int
-describe_values_of(hx_builder *b, const keys_shape *s)
-{
-    unsigned char prefix[256];
-    Py_ssize_t length, size, capacity;
-
-    if (hx_fetch(b, -1, prefix, 1) < 0) {
-        return -1;
-    }
-    length = prefix[0];
-    if (length < 2 || length % WORD != 0) {
-        PyErr_Format(hx_HexrayError, "no dict values at %p: a prefix of "
-                     "%zd bytes", (void *)b->address, length);
-        return -1;
-    }
-    if (hx_fetch(b, -length, prefix, (size_t)length) < 0) {
-        return -1;
-    }
-    size = prefix[length - 2];
-    capacity = s->nentries + s->usable;
-    if (capacity > length - 2) {
-        capacity = length - 2;
-    }
-    if (size > length - 2) {
-        PyErr_Format(hx_HexrayError, "no dict values at %p: %zd values in "
-                     "a prefix of %zd bytes", (void *)b->address, size,
-                     length);
-        return -1;
-    }
-    if (hx_add_unnamed(b, -length, -2 - size, "room for the order of "
-                       "values to come") < 0
-        || describe_order(b, -3, -1, size, prefix + length - 3) < 0
-        || hx_add(b, -2, 1, "size", "uint8_t", HX_V_UINT,
-                  "values set, in the insertion order before it") == NULL
-        || hx_add(b, -1, 1, "prefix_size", "uint8_t", HX_V_UINT,
-                  "bytes before values[0]: this prefix") == NULL) {
-        return -1;
-    }
-    return describe_value_slots(b, hx_dict_internals.values, s->nentries,
-                                capacity);
+    return hx_describe_values(b, 0, &owner);
 }
 
 #else
@@ -745,7 +610,7 @@ describe_values_of(hx_builder *b, const keys_shape *s)
                            "every empty dict shares: always NULL")
                == NULL ? -1 : 0;
     }
-    return describe_value_slots(b, 0, s->nentries, s->capacity);
+    return hx_describe_value_slots(b, 0, s->nentries, s->capacity);
 }
 #endif
 

@@ -34,39 +34,6 @@
 /* ----------------------------------------------------------------------
    Helpers */
 
-/* An attribute or member name, kept with the layout that shows it (the
-   class may go before the layout does), or NULL: with an exception set on
-   failure, without one if the name is no identifier (those are shown by
-   index).  Identifiers hold no '%', so the name reads as itself. */
-static const char *
-kept_name(hx_builder *b, PyObject *name)
-{
-    const char *text;
-
-    if (name == NULL || !PyUnicode_CheckExact(name)
-        || PyUnicode_IsIdentifier(name) != 1) {
-        return NULL;
-    }
-    text = PyUnicode_AsUTF8(name);
-    return text == NULL ? NULL : hx_keep(b, "%s", text);
-}
-
-#if PY_VERSION_HEX >= 0x030B0000
-/* The field called name (without an index), or NULL. */
-static hx_field *
-field_named(hx_builder *b, const char *name)
-{
-    Py_ssize_t i;
-
-    for (i = 0; i < b->count; i++) {
-        if (b->fields[i].index < 0 && strcmp(b->fields[i].name, name) == 0) {
-            return &b->fields[i];
-        }
-    }
-    return NULL;
-}
-#endif
-
 /* A field described by a table row, and what its pointer leads to. */
 typedef struct {
     hx_member m;
@@ -587,9 +554,9 @@ static int
 describe_static_builtin(hx_builder *b, unsigned long flags)
 {
 #ifdef _Py_TPFLAGS_STATIC_BUILTIN
-    hx_field *subclasses = field_named(b, "tp_subclasses");
-    hx_field *dict = field_named(b, "tp_dict");
-    hx_field *weaklist = field_named(b, "tp_weaklist");
+    hx_field *subclasses = hx_field_named(b, "tp_subclasses");
+    hx_field *dict = hx_field_named(b, "tp_dict");
+    hx_field *weaklist = hx_field_named(b, "tp_weaklist");
 
     if (b->schema || !(flags & _Py_TPFLAGS_STATIC_BUILTIN)) {
         return 0;
@@ -784,7 +751,7 @@ lasting_member_name(hx_builder *b, PyTypeObject *owner, const char *name)
         }
         return NULL;
     }
-    kept = kept_name(b, text);
+    kept = hx_kept_name(b, text);
     Py_DECREF(text);
     return kept;
 }
@@ -904,162 +871,20 @@ hx_describe_var_dict(hx_builder *b)
 
 
 /* ----------------------------------------------------------------------
-   Attribute values, 3.11+: values[i] is the value of the attribute whose
-   name is entry i of the class's shared keys */
-
-#if PY_VERSION_HEX >= 0x030B0000
-
-/* A values[i] field, named by its attribute where that name is free. */
-static hx_field *
-add_value(hx_builder *b, PyTypeObject *type, Py_ssize_t at, Py_ssize_t i,
-          const char *meaning)
-{
-    const char *name = kept_name(b, hx_shared_key(type, i));
-    hx_field *f;
-
-    if (name == NULL && PyErr_Occurred()) {
-        return NULL;
-    }
-    if (name != NULL && field_named(b, name) != NULL) {
-        name = NULL;    /* a C name of this layout: keep it unambiguous */
-    }
-    f = hx_add(b, at, sizeof(PyObject *), name ? name : "values[%zd]",
-               "PyObject *", HX_V_OBJECT, meaning);
-    if (f != NULL) {
-        f->index = name ? -1 : i;
-        f->arg0 = i;
-    }
-    return f;
-}
-
-static const char *
-value_meaning(PyTypeObject *type, Py_ssize_t i, int valid)
-{
-    if (!valid) {
-        return "stale value %zd: the __dict__ holds the attributes now";
-    }
-    if (i >= hx_shared_key_count(type)) {
-        return "room for value %zd: no attribute has this index yet";
-    }
-    return "the value of attribute %zd of the class's shared keys "
-           "(NULL: not set)";
-}
-
-/* The insertion order: order[k] is the index of the k-th attribute set. */
-static int
-add_order(hx_builder *b, Py_ssize_t at, Py_ssize_t k, unsigned char index)
-{
-    hx_field *f = hx_add(b, at, 1, "order[%zd]", "uint8_t", HX_V_UINT,
-                         "attribute %zd in insertion order is values[%zd]");
-
-    if (f == NULL) {
-        return -1;
-    }
-    f->index = f->arg0 = k;
-    f->arg1 = index;
-    return 0;
-}
-
-#endif
+   Attribute values, 3.11+ (described in layout_values.c) */
 
 #if PY_VERSION_HEX >= 0x030D0000
-/* 3.13's PyDictValues header: capacity, size, embedded, valid. */
-static int
-describe_values_header(hx_builder *b, const hx_values_shape *shape,
-                       Py_ssize_t at, int valid)
-{
-    static const char *const valid_meanings[] = {
-        "0: stale; the __dict__ holds the attributes now",
-        "1: these are the attributes (a __dict__, once made, shares them)",
-    };
-
-    if (hx_add(b, at + shape->capacity, 1, "capacity", "uint8_t", HX_V_UINT,
-               "room for this many values, fixed when the object was "
-               "made") == NULL
-        || hx_add(b, at + shape->size, 1, "size", "uint8_t", HX_V_UINT,
-                  "attributes set, in insertion order") == NULL
-        || hx_add(b, at + shape->embedded, 1, "embedded", "uint8_t",
-                  HX_V_UINT, "1: the values live inside the object") == NULL
-        || hx_add(b, at + shape->valid, 1, "valid", "uint8_t", HX_V_UINT,
-                  b->schema ? "1: these are the attributes; 0: the "
-                              "__dict__ holds them"
-                            : valid_meanings[valid != 0]) == NULL) {
-        return -1;
-    }
-    return hx_fill_gaps(b, at, at + shape->values, "padding");
-}
-
-static int
-describe_inline_schema(hx_builder *b, const hx_values_shape *shape,
-                       Py_ssize_t at)
-{
-    hx_field *f;
-
-    if (describe_values_header(b, shape, at, 1) < 0) {
-        return -1;
-    }
-    f = hx_add(b, at + shape->values, sizeof(PyObject *), "values[%zd]",
-               "PyObject *", HX_V_OBJECT, "the first attribute value "
-               "(capacity of them, then the insertion order)");
-    if (f == NULL) {
-        return -1;
-    }
-    f->index = 0;
-    return 0;
-}
-
 /* 3.13: the values inside an instance of a class with
-   Py_TPFLAGS_INLINE_VALUES: a header, values[capacity], then the
-   insertion order, one byte per attribute set, rounded up to a word. */
+   Py_TPFLAGS_INLINE_VALUES. */
 int
 hx_describe_inline_values(hx_builder *b)
 {
-    hx_values_shape shape;
-    Py_ssize_t at = hx_inline_values_offset(), i, order;
-    Py_ssize_t capacity, size;
-    unsigned char head[sizeof(PyDictValues *)], index;
-    int valid;
+    const hx_values_owner owner = {.type = b->type};
 
     if (!PyType_HasFeature(b->type, Py_TPFLAGS_INLINE_VALUES)) {
         return 0;
     }
-    hx_get_values_shape(&shape);
-    if (b->schema) {
-        return describe_inline_schema(b, &shape, at);
-    }
-    /* The header: the bytes before values[0]. */
-    if (shape.values > (Py_ssize_t)sizeof(head)) {
-        PyErr_SetString(PyExc_SystemError, "unexpected PyDictValues header");
-        return -1;
-    }
-    if (hx_fetch(b, at, head, (size_t)shape.values) < 0) {
-        return -1;
-    }
-    capacity = head[shape.capacity];
-    size = head[shape.size];
-    valid = head[shape.valid];
-    if (capacity > shape.max_values || size > capacity) {
-        return hx_add_unnamed(b, at, at + shape.values, "inline values whose "
-                              "header makes no sense (capacity, size)");
-    }
-    if (describe_values_header(b, &shape, at, valid) < 0) {
-        return -1;
-    }
-    for (i = 0; i < capacity; i++) {
-        if (add_value(b, b->type, at + shape.values + i * WORD, i,
-                      value_meaning(b->type, i, valid)) == NULL) {
-            return -1;
-        }
-    }
-    order = at + shape.values + capacity * WORD;
-    for (i = 0; i < size; i++) {
-        if (hx_fetch(b, order + i, &index, 1) < 0
-            || add_order(b, order + i, i, index) < 0) {
-            return -1;
-        }
-    }
-    return hx_add_unnamed(b, order + size, order + ROUND_UP(capacity, WORD),
-                          "room for the order of more attributes");
+    return hx_describe_values(b, hx_inline_values_offset(), &owner);
 }
 #else
 int
@@ -1071,59 +896,21 @@ hx_describe_inline_values(hx_builder *Py_UNUSED(b))
 
 #if PY_VERSION_HEX >= 0x030B0000 && PY_VERSION_HEX < 0x030D0000
 /* Block, 3.11 and 3.12: the values array the words before an instance
-   point to (params.aux: what to add to the pointer to untag it).  Bytes
-   before the array hold its facts: [-1] the prefix size, [-2] how many
-   attributes are set, [-3 - k] the index of the k-th one set. */
+   point to (params.aux: what to add to the pointer to untag it), named by
+   the class the owner had when its layout was made (the owner itself is
+   never read directly). */
 static int
 describe_values_block(hx_builder *b)
 {
-    /* The class whose shared keys name the values: the owner's when its
-       layout was made (the owner itself is never read directly). */
-    PyTypeObject *type = b->owner ? b->owner_type : NULL;
-    hx_values_shape shape;
-    unsigned char tail[2], order[256];
-    Py_ssize_t used, prefix, count, k;
+    const hx_values_owner owner = {.type = b->owner ? b->owner_type : NULL};
 
-    hx_get_values_shape(&shape);
+    if (owner.type == NULL) {
+        PyErr_Format(PyExc_TypeError, "%s are described for the instance "
+                     "that owns them", b->kind);
+        return -1;
+    }
     b->address += (uintptr_t)b->params.aux;
-    if (hx_fetch(b, -2, tail, sizeof(tail)) < 0) {
-        return -1;
-    }
-    used = tail[0];
-    prefix = tail[1];
-    if (hx_add(b, -1, 1, "prefix_size", "uint8_t", HX_V_UINT,
-               "bytes before the values: these facts, then padding") == NULL
-        || hx_add(b, -2, 1, "used_size", "uint8_t", HX_V_UINT,
-                  "attributes set, in insertion order") == NULL) {
-        return -1;
-    }
-    if (prefix < 2 || used > prefix - 2) {
-        return 0;   /* not a values array (any more): nothing else to say */
-    }
-    if (hx_fetch(b, -prefix, order, (size_t)prefix) < 0) {
-        return -1;
-    }
-    count = hx_shared_key_count(type);
-    for (k = 0; k < used; k++) {
-        Py_ssize_t index = order[prefix - 3 - k];
-        if (add_order(b, -3 - k, k, (unsigned char)index) < 0) {
-            return -1;
-        }
-        count = index >= count ? index + 1 : count;
-    }
-    if (hx_add_unnamed(b, -prefix, -2 - used,
-                       "room for the order of more attributes") < 0) {
-        return -1;
-    }
-    /* The capacity is not stored; prefix_size - 2 bounds it. */
-    count = Py_MIN(count, Py_MIN(prefix - 2, shape.max_values));
-    for (k = 0; k < count; k++) {
-        if (add_value(b, type, shape.values + k * WORD, k,
-                      value_meaning(type, k, 1)) == NULL) {
-            return -1;
-        }
-    }
-    return 0;
+    return hx_describe_values(b, 0, &owner);
 }
 #endif
 

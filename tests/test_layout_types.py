@@ -441,10 +441,7 @@ def test_deleting_an_attribute():
     shown = values_layout(obj)
     assert shown["a0"].value is None and shown["a0"].pointer == 0
     assert shown["a3"].value is obj.a3
-    if V >= (3, 13):
-        assert shown["size"].value == 3
-    else:
-        assert shown["used_size"].value == 3
+    assert shown["size"].value == 3
 
 
 def test_deleting_an_attribute_from_the_dict():
