@@ -256,7 +256,7 @@ hx_describe_function(hx_builder *b)
 {
     if (hx_describe_header(b, 0) < 0
         || hx_add_members(b, function_members,
-                       Py_ARRAY_LENGTH(function_members)) < 0
+                          Py_ARRAY_LENGTH(function_members)) < 0
         || add_padding(b, sizeof(PyFunctionObject)) < 0) {
         return -1;
     }
@@ -1045,7 +1045,8 @@ int
 hx_describe_code(hx_builder *b)
 {
     if (hx_describe_header(b, 0) < 0
-        || hx_add_members(b, code_members, Py_ARRAY_LENGTH(code_members)) < 0) {
+        || hx_add_members(b, code_members,
+                          Py_ARRAY_LENGTH(code_members)) < 0) {
         return -1;
     }
 #if PY_VERSION_HEX >= 0x030B0000

@@ -214,38 +214,38 @@ describe_suite_block(hx_builder *b)
 
 static const hx_member method_parts[] = {
     HX_ROW(PyMethodDef, ml_name, "const char *", HX_V_CSTRING,
-        "the method's name"),
+           "the method's name"),
     HX_ROW(PyMethodDef, ml_meth, "PyCFunction", HX_V_FUNCTION,
-        "the C function that implements it"),
+           "the C function that implements it"),
     HX_ROW(PyMethodDef, ml_flags, "int", HX_V_HEX,
-        "METH_* flags: how it takes its arguments"),
+           "METH_* flags: how it takes its arguments"),
     HX_ROW(PyMethodDef, ml_doc, "const char *", HX_V_CSTRING,
-        "its docstring"),
+           "its docstring"),
 };
 
 static const hx_member member_parts[] = {
     HX_ROW(PyMemberDef, name, "const char *", HX_V_CSTRING,
-        "the attribute's name"),
+           "the attribute's name"),
     HX_ROW(PyMemberDef, type, "int", HX_V_INT,
-        "the C type of the value (T_OBJECT_EX is 16)"),
+           "the C type of the value (T_OBJECT_EX is 16)"),
     HX_ROW(PyMemberDef, offset, "Py_ssize_t", HX_V_INT,
-        "where instances keep the value"),
+           "where instances keep the value"),
     HX_ROW(PyMemberDef, flags, "int", HX_V_HEX,
-        "1: read-only; 2: audited reads"),
+           "1: read-only; 2: audited reads"),
     HX_ROW(PyMemberDef, doc, "const char *", HX_V_CSTRING,
-        "its docstring"),
+           "its docstring"),
 };
 
 static const hx_member getset_parts[] = {
     HX_ROW(PyGetSetDef, name, "const char *", HX_V_CSTRING,
-        "the attribute's name"),
+           "the attribute's name"),
     HX_ROW(PyGetSetDef, get, "getter", HX_V_FUNCTION,
-        "the C function that computes it"),
+           "the C function that computes it"),
     HX_ROW(PyGetSetDef, set, "setter", HX_V_FUNCTION,
-        "the C function that sets or deletes it (NULL: read-only)"),
+           "the C function that sets or deletes it (NULL: read-only)"),
     HX_ROW(PyGetSetDef, doc, "const char *", HX_V_CSTRING, "its docstring"),
     HX_ROW(PyGetSetDef, closure, "void *", HX_V_ADDRESS,
-        "data passed to get and set"),
+           "data passed to get and set"),
 };
 
 typedef struct {
@@ -364,13 +364,13 @@ set_block(hx_field *f, int block)
 {
     if (block >= DEFS_BLOCK(0)) {
         hx_set_follow(f, describe_defs_block,
-                   def_arrays[block - DEFS_BLOCK(0)].title,
-                   block - DEFS_BLOCK(0), 0);
+                      def_arrays[block - DEFS_BLOCK(0)].title,
+                      block - DEFS_BLOCK(0), 0);
     }
     else if (block >= SUITE_BLOCK(0)) {
         hx_set_follow(f, describe_suite_block,
-                   suites[block - SUITE_BLOCK(0)].title,
-                   block - SUITE_BLOCK(0), 0);
+                      suites[block - SUITE_BLOCK(0)].title,
+                      block - SUITE_BLOCK(0), 0);
     }
 }
 
