@@ -721,22 +721,40 @@ decode_object(uintptr_t address, PyObject **note)
     return Py_NewRef((PyObject *)address);
 }
 
+/* The bytes of a C string a field shows at most (a docstring fits). */
+#define CSTRING_MAX 8192
+
 static PyObject *
 decode_cstring(uintptr_t address, PyObject **note)
 {
-    char text[256];
+    char *text;
     hx_fault fault;
     long length;
+    PyObject *decoded;
 
     if (address == 0) {
         Py_RETURN_NONE;
     }
-    length = hx_read_cstring(text, sizeof(text), address, &fault);
+    text = PyMem_Malloc(CSTRING_MAX);
+    if (text == NULL) {
+        return PyErr_NoMemory();
+    }
+    length = hx_read_cstring(text, CSTRING_MAX, address, &fault);
     if (length < 0) {
+        PyMem_Free(text);
         *note = PyUnicode_FromString("the text it points to is unreadable");
         Py_RETURN_NONE;
     }
-    return PyUnicode_DecodeUTF8(text, length, "replace");
+    decoded = PyUnicode_DecodeUTF8(text, length, "replace");
+    if (decoded != NULL && length == CSTRING_MAX - 1) {
+        *note = PyUnicode_FromFormat("cut at %ld bytes: no NUL ends the "
+                                     "text before that", length);
+        if (*note == NULL) {
+            Py_CLEAR(decoded);
+        }
+    }
+    PyMem_Free(text);
+    return decoded;
 }
 
 int

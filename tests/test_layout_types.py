@@ -232,6 +232,22 @@ def test_methods_members_and_getsets_of_a_c_type(cls):
         assert method_names(block, suffix) == expected
 
 
+def test_method_docstrings_are_read_whole():
+    block = check(hexray.layout(list).follow("tp_methods"))
+    docs = {}
+    for f in block:
+        if f.name.endswith(".ml_name"):
+            name = f.value
+        elif f.name.endswith(".ml_doc"):
+            docs[name] = f
+    # The C docstring is the text signature, "--", then __doc__.
+    assert len(list.sort.__doc__) > 300
+    assert docs["sort"].value.endswith("\n--\n\n" + list.sort.__doc__)
+    assert docs["sort"].note is None
+    assert all(f.value.endswith(getattr(list, n).__doc__)
+               for n, f in docs.items() if f.value is not None)
+
+
 def test_type_dict_subclasses_and_weak_references():
     class Base:
         pass
