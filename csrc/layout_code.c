@@ -67,12 +67,11 @@ peek_size(uintptr_t address, PyTypeObject *type)
     return size;
 }
 
-/* Item i of the tuple at address (0 if there is none). */
+/* Item i of the tuple at address, whose size peek_size() gave (0 if
+   there is no such item). */
 static uintptr_t
-peek_tuple_item(uintptr_t tuple, Py_ssize_t i)
+peek_tuple_item(uintptr_t tuple, Py_ssize_t size, Py_ssize_t i)
 {
-    Py_ssize_t size = peek_size(tuple, &PyTuple_Type);
-
     if (i < 0 || i >= size) {
         return 0;
     }
@@ -1066,15 +1065,17 @@ hx_describe_code(hx_builder *b)
 /* ----------------------------------------------------------------------
    Frames: the slots for locals, cells, free variables and the stack */
 
-/* What naming a frame's slots takes from its code, read from memory. */
+/* What naming a frame's slots takes from its code, read from memory once
+   (the tuples and bytes checked once, with their sizes; -1 if not). */
 typedef struct {
     Py_ssize_t nlocalsplus;     /* slots the code names */
     Py_ssize_t stacksize;       /* value stack slots after them */
 #if PY_VERSION_HEX >= 0x030B0000
     uintptr_t names, kinds;     /* co_localsplusnames, co_localspluskinds */
+    Py_ssize_t nnames, nkinds;
 #else
     uintptr_t varnames, cellvars, freevars;
-    Py_ssize_t nlocals, ncells;
+    Py_ssize_t nlocals, nvarnames, ncells, nfrees;
 #endif
 } frame_code;
 
@@ -1092,24 +1093,23 @@ peek_frame_code(uintptr_t address, frame_code *fc)
     fc->nlocalsplus = co.co_nlocalsplus;
     fc->names = (uintptr_t)co.co_localsplusnames;
     fc->kinds = (uintptr_t)co.co_localspluskinds;
+    fc->nnames = peek_size(fc->names, &PyTuple_Type);
+    fc->nkinds = peek_size(fc->kinds, &PyBytes_Type);
 #else
-    {
-        Py_ssize_t nfrees;
-
-        fc->varnames = (uintptr_t)co.co_varnames;
-        fc->cellvars = (uintptr_t)co.co_cellvars;
-        fc->freevars = (uintptr_t)co.co_freevars;
-        fc->nlocals = co.co_nlocals;
-        fc->ncells = peek_size(fc->cellvars, &PyTuple_Type);
-        nfrees = peek_size(fc->freevars, &PyTuple_Type);
-        /* Tuples read from memory can claim any size; a code object's
-           counts are ints. */
-        if (fc->ncells < 0 || fc->ncells > INT_MAX || nfrees < 0
-            || nfrees > INT_MAX || fc->nlocals < 0) {
-            return -1;
-        }
-        fc->nlocalsplus = fc->nlocals + fc->ncells + nfrees;
+    fc->varnames = (uintptr_t)co.co_varnames;
+    fc->cellvars = (uintptr_t)co.co_cellvars;
+    fc->freevars = (uintptr_t)co.co_freevars;
+    fc->nlocals = co.co_nlocals;
+    fc->nvarnames = peek_size(fc->varnames, &PyTuple_Type);
+    fc->ncells = peek_size(fc->cellvars, &PyTuple_Type);
+    fc->nfrees = peek_size(fc->freevars, &PyTuple_Type);
+    /* Tuples read from memory can claim any size; a code object's counts
+       are ints. */
+    if (fc->ncells < 0 || fc->ncells > INT_MAX || fc->nfrees < 0
+        || fc->nfrees > INT_MAX || fc->nlocals < 0) {
+        return -1;
     }
+    fc->nlocalsplus = fc->nlocals + fc->ncells + fc->nfrees;
 #endif
     return fc->nlocalsplus < 0 || fc->stacksize < 0 ? -1 : 0;
 }
@@ -1127,8 +1127,8 @@ slot_name(const frame_code *fc, Py_ssize_t i, char *name, size_t cap)
     const hx_frame_facts *m = hx_get_frame_facts();
     unsigned char bits = 0;
 
-    text = peek_tuple_item(fc->names, i);
-    if (i < peek_size(fc->kinds, &PyBytes_Type)) {
+    text = peek_tuple_item(fc->names, fc->nnames, i);
+    if (i < fc->nkinds) {
         (void)hx_peek(fc->kinds + offsetof(PyBytesObject, ob_sval)
                       + (uintptr_t)i, &bits, 1);
     }
@@ -1137,14 +1137,15 @@ slot_name(const frame_code *fc, Py_ssize_t i, char *name, size_t cap)
            : (bits & m->fast_hidden) ? SLOT_HIDDEN : SLOT_LOCAL;
 #else
     if (i < fc->nlocals) {
-        text = peek_tuple_item(fc->varnames, i);
+        text = peek_tuple_item(fc->varnames, fc->nvarnames, i);
     }
     else if (i < fc->nlocals + fc->ncells) {
-        text = peek_tuple_item(fc->cellvars, i - fc->nlocals);
+        text = peek_tuple_item(fc->cellvars, fc->ncells, i - fc->nlocals);
         kind = SLOT_CELL;
     }
     else {
-        text = peek_tuple_item(fc->freevars, i - fc->nlocals - fc->ncells);
+        text = peek_tuple_item(fc->freevars, fc->nfrees,
+                               i - fc->nlocals - fc->ncells);
         kind = SLOT_FREE;
     }
 #endif

@@ -582,15 +582,14 @@ int
 hx_describe_singleton(hx_builder *b)
 {
     const char *meaning = singleton_meaning(b->type);
-    Py_ssize_t i;
+    hx_field *refcnt;
 
     if (hx_describe_header(b, 0) < 0) {
         return -1;
     }
-    for (i = 0; meaning != NULL && i < b->count; i++) {
-        if (strcmp(b->fields[i].name, "ob_refcnt") == 0) {
-            b->fields[i].meaning = meaning;
-        }
+    refcnt = hx_field_named(b, "ob_refcnt");
+    if (refcnt != NULL && meaning != NULL) {
+        refcnt->meaning = meaning;
     }
     return hx_describe_extras(b, sizeof(PyObject));
 }
