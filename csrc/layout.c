@@ -935,7 +935,8 @@ hx_meaning_extra(hx_LayoutObject *layout, const hx_field *f, char *buf,
 {
     uint64_t value;
 
-    if (layout->raw == NULL) {
+    if (layout->raw == NULL
+        || (f->value != HX_V_TYPE_FLAGS && f->value != HX_V_REFCNT)) {
         return NULL;
     }
     value = hx_unsigned_of(hx_bytes_of(layout, f), f->size);
@@ -944,7 +945,7 @@ hx_meaning_extra(hx_LayoutObject *layout, const hx_field *f, char *buf,
         return buf;
     }
 #if PY_VERSION_HEX >= 0x030C0000
-    if (f->value == HX_V_REFCNT && (int32_t)(uint32_t)value < 0) {
+    if ((int32_t)(uint32_t)value < 0) {
         return "immortal: the count is pinned and never changes";
     }
 #endif
