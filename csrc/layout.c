@@ -160,13 +160,19 @@ hx_fetch_owner(hx_builder *b, void *dst, size_t size)
 }
 
 int
+hx_wrong_owner(hx_builder *b, const char *what)
+{
+    PyErr_Format(PyExc_TypeError, "a %s is described for the %s that owns "
+                 "it", b->kind, what);
+    return -1;
+}
+
+int
 hx_check_owner(hx_builder *b, PyTypeObject *base)
 {
     if (b->owner == 0 || b->owner_type == NULL
         || !PyType_IsSubtype(b->owner_type, base)) {
-        PyErr_Format(PyExc_TypeError, "a %s is described for the %s that "
-                     "owns it", b->kind, base->tp_name);
-        return -1;
+        return hx_wrong_owner(b, base->tp_name);
     }
     return 0;
 }

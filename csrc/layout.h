@@ -176,6 +176,10 @@ int hx_fetch_owner(hx_builder *b, void *dst, size_t size);
    set, saying the block is described only for such an owner. */
 int hx_check_owner(hx_builder *b, PyTypeObject *base);
 
+/* Raise TypeError: the block is described only for an owner that is
+   `what`.  -1. */
+int hx_wrong_owner(hx_builder *b, const char *what);
+
 /* Raise HexrayError: the block b describes is no longer its owner's. -1. */
 int hx_no_longer_used(hx_builder *b);
 

@@ -1547,8 +1547,7 @@ add_iframe_member(hx_builder *b, const fact_member *fm, Py_ssize_t base,
         f->meaning = owner_meaning(owner);
     }
     else if (fm->fact == offsetof(hx_frame_facts, previous)) {
-        f->follow.describe = describe_iframe_block;
-        f->follow.title = "_PyInterpreterFrame";
+        hx_set_follow(f, describe_iframe_block, "_PyInterpreterFrame", 0, 0);
     }
     else if ((fm->fact == offsetof(hx_frame_facts, prev_instr)
               || fm->fact == offsetof(hx_frame_facts, instr_ptr))

@@ -180,8 +180,7 @@ hx_describe_list(hx_builder *b)
     if (items == NULL || allocated == NULL) {
         return -1;
     }
-    items->follow.describe = describe_item_array;
-    items->follow.title = "item array";
+    hx_set_follow(items, describe_item_array, "item array", 0, 0);
     if (!b->schema) {
         if (hx_fetch(b, 0, &list, sizeof(list)) < 0) {
             return -1;
@@ -726,10 +725,8 @@ hx_describe_dict(hx_builder *b)
     if (keys == NULL || values == NULL) {
         return -1;
     }
-    keys->follow.describe = describe_keys;
-    keys->follow.title = "keys object";
-    values->follow.describe = describe_values;
-    values->follow.title = "values";
+    hx_set_follow(keys, describe_keys, "keys object", 0, 0);
+    hx_set_follow(values, describe_values, "values", 0, 0);
     if (!b->schema && explain_tables(b, keys, values) < 0) {
         return -1;
     }
@@ -922,8 +919,7 @@ hx_describe_set(hx_builder *b)
     }
     else {
         table->meaning = "the table, allocated apart: %zd slots";
-        table->follow.describe = describe_set_table;
-        table->follow.title = "hash table";
+        hx_set_follow(table, describe_set_table, "hash table", 0, 0);
     }
     if (describe_set_entries(b, small, PySet_MINSIZE, "smalltable[%zd].key",
                              "smalltable[%zd].hash", inline_table) < 0) {

@@ -189,10 +189,10 @@ owner_descr(hx_builder *b, hx_arraydescr *descr)
 {
     uintptr_t address;
 
-    if (b->owner_type == NULL || !hx_is_array_type(b->owner_type)) {
-        PyErr_Format(PyExc_TypeError, "a %s is described for the "
-                     "array.array that owns it", b->kind);
-        return -1;
+    /* Not hx_check_owner: each array module instance has its own type. */
+    if (b->owner == 0 || b->owner_type == NULL
+        || !hx_is_array_type(b->owner_type)) {
+        return hx_wrong_owner(b, "array.array");
     }
     if (hx_read_at(b->owner + offsetof(hx_arrayobject, ob_descr), &address,
                    sizeof(address)) < 0) {
@@ -316,10 +316,8 @@ describe_array_storage(hx_builder *b)
     if (descr == NULL) {
         return -1;
     }
-    descr->follow.describe = describe_array_descr;
-    descr->follow.title = "array descriptor";
-    items->follow.describe = describe_array_items;
-    items->follow.title = "array items";
+    hx_set_follow(descr, describe_array_descr, "array descriptor", 0, 0);
+    hx_set_follow(items, describe_array_items, "array items", 0, 0);
     if (!b->schema
         && (hx_fetch(b, offsetof(PyVarObject, ob_size), &size,
                      sizeof(size)) < 0
@@ -516,8 +514,7 @@ describe_module_pointers(hx_builder *b, const hx_module_layout *m)
     if (def == NULL || state == NULL) {
         return -1;
     }
-    def->follow.describe = describe_module_def;
-    def->follow.title = "module definition";
+    hx_set_follow(def, describe_module_def, "module definition", 0, 0);
     if (!b->schema) {
         state_size = module_state_size(b, m);
         if (state_size < 0) {
@@ -525,9 +522,8 @@ describe_module_pointers(hx_builder *b, const hx_module_layout *m)
         }
     }
     if (b->schema || state_size > 0) {
-        state->follow.describe = describe_module_state;
-        state->follow.title = "module state";
-        state->follow.count = state_size;
+        hx_set_follow(state, describe_module_state, "module state",
+                      state_size, 0);
     }
     return 0;
 }

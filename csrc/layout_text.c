@@ -414,8 +414,7 @@ describe_wstr(hx_builder *b, const str_shape *shape)
     if (wstr == NULL) {
         return -1;
     }
-    wstr->follow.describe = describe_wstr_block;
-    wstr->follow.title = "wchar_t text";
+    hx_set_follow(wstr, describe_wstr_block, "wchar_t text", 0, 0);
     if (shape == NULL) {
         return 0;
     }
@@ -452,8 +451,7 @@ describe_compact_fields(hx_builder *b, const str_shape *shape)
     if (utf8 == NULL) {
         return -1;
     }
-    utf8->follow.describe = describe_utf8_block;
-    utf8->follow.title = "UTF-8 cache";
+    hx_set_follow(utf8, describe_utf8_block, "UTF-8 cache", 0, 0);
     if (shape != NULL) {
         utf8->follow.count = shape->utf8_length;
         if (shape->utf8 != 0 && shape->utf8 == shape->data) {
@@ -486,8 +484,7 @@ describe_legacy_fields(hx_builder *b, const str_shape *shape)
         return -1;
     }
     if (shape == NULL || chars_of_kind(shape->kind, 0) != NULL) {
-        data->follow.describe = describe_data_block;
-        data->follow.title = "characters";
+        hx_set_follow(data, describe_data_block, "characters", 0, 0);
     }
     if (shape != NULL) {
         data->follow.count = shape->length;
@@ -676,8 +673,8 @@ describe_bytearray_fields(hx_builder *b, hx_field **bytes, hx_field **start)
                      "while not 0 the bytearray cannot resize") == NULL) {
         return -1;
     }
-    (*bytes)->follow.describe = describe_bytearray_buffer;
-    (*bytes)->follow.title = "bytearray buffer";
+    hx_set_follow(*bytes, describe_bytearray_buffer, "bytearray buffer",
+                  0, 0);
     return 0;
 }
 

@@ -905,9 +905,7 @@ describe_values_block(hx_builder *b)
     const hx_values_owner owner = {.type = b->owner ? b->owner_type : NULL};
 
     if (owner.type == NULL) {
-        PyErr_Format(PyExc_TypeError, "%s are described for the instance "
-                     "that owns them", b->kind);
-        return -1;
+        return hx_wrong_owner(b, "instance");
     }
     b->address += (uintptr_t)b->params.aux;
     return hx_describe_values(b, 0, &owner);
