@@ -35,7 +35,6 @@ Prints a JSON summary of what was exercised; any inconsistency raises
 AssertionError (exit status 1).
 """
 
-import argparse
 import array
 import ctypes
 import gc
@@ -50,7 +49,7 @@ from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
 import hexray
-from workers import seeded_calls
+from workers import seeded_calls, worker_main
 
 PAGE = mmap.PAGESIZE
 WORD = 8
@@ -357,21 +356,20 @@ class Example:
 
     # Blocks --------------------------------------------------------------
 
-    def block(self, size=None):
+    def block(self, size=None, shape=None):
         """A block of adversarial words for pointers to lead to; at the end
-        of the slot, before the unmapped page, now and then."""
-        at = self.new_block(size)
-        return self.word() if at is None else at
-
-    def new_block(self, size=None):
-        """block(), or None if the slot has no room for one (a word drawn
-        instead may be the address of an older, smaller block)."""
+        of the slot, before the unmapped page, now and then.  shape(at)
+        then writes what the block should hold.  If the slot has no room,
+        a word instead (which may be the address of an older block)."""
         if size is None:
             size = self.rng.choice([16, 64, 256, 1024])
         at = self.place(size, flush=self.rng.random() < 0.3)
-        if at is not None:
-            self.fill(at, size)
-            self.blocks.append(at)
+        if at is None:
+            return self.word()
+        self.fill(at, size)
+        self.blocks.append(at)
+        if shape is not None:
+            shape(at)
         return at
 
     def cstring(self, text=None):
@@ -479,24 +477,22 @@ def craft_list(ex, size):
 def keys_block(ex):
     """A dict keys object: a header with plausible or absurd sizes, then
     adversarial indices and entries."""
-    at = ex.new_block(ex.rng.choice([128, 512, 2048]))
-    if at is None:
-        return ex.word()
     keys = ex.u.keys
 
-    def set_(name, value):
-        if name in keys:
-            put(at + keys[name][0], value, keys[name][1])
+    def header(at):
+        def set_(name, value):
+            if name in keys:
+                put(at + keys[name][0], value, keys[name][1])
 
-    log2 = ex.choice([0, 1, 2, 3, 4, 5, 6, 7, 40, 41, 63, 255])
-    set_("dk_refcnt", 1)
-    set_("dk_log2_size", log2)
-    set_("dk_log2_index_bytes", log2 + ex.choice([0, 0, 1, 2, 3, -1, 4]))
-    set_("dk_kind", ex.knob() % 4)
-    set_("dk_size", ex.choice([8, 16, 64, 1 << 40, 1 << 41, 3, 0, -8]))
-    set_("dk_usable", ex.knob() if ex.chance(30) else ex.knob() % 6)
-    set_("dk_nentries", ex.knob() if ex.chance(30) else ex.knob() % 6)
-    return at
+        log2 = ex.choice([0, 1, 2, 3, 4, 5, 6, 7, 40, 41, 63, 255])
+        set_("dk_refcnt", 1)
+        set_("dk_log2_size", log2)
+        set_("dk_log2_index_bytes", log2 + ex.choice([0, 0, 1, 2, 3, -1, 4]))
+        set_("dk_kind", ex.knob() % 4)
+        set_("dk_size", ex.choice([8, 16, 64, 1 << 40, 1 << 41, 3, 0, -8]))
+        set_("dk_usable", ex.knob() if ex.chance(30) else ex.knob() % 6)
+        set_("dk_nentries", ex.knob() if ex.chance(30) else ex.knob() % 6)
+    return ex.block(ex.rng.choice([128, 512, 2048]), header)
 
 
 def craft_dict(ex, size):
@@ -577,26 +573,19 @@ def craft_code(ex, size):
 def craft_module(ex, size):
     ex.fill(ex.current + 16, size - 16)
 
-    def definition():
-        at = ex.new_block(128)
-        if at is None:
-            return ex.word()
-        put(at + 56, ex.choice(SPECIAL + [-1, 24]))   # m_size
-        return at
-    ex.field("md_def", ex.pointer(definition))
+    def m_size(at):
+        put(at + 56, ex.choice(SPECIAL + [-1, 24]))
+    ex.field("md_def", ex.pointer(lambda: ex.block(128, m_size)))
 
 
 def craft_array(ex, size):
     ex.fill(ex.current + 16, size - 16)
 
-    def descr():
-        at = ex.new_block(64)
-        if at is None:
-            return ex.word()
+    def typecode_and_itemsize(at):
         put_bytes(at, bytes([ex.rng.choice(b"bBuwhHiIlLqQfdx")]))
-        put(at + 4, ex.knob() % 83 - 2, 4)     # itemsize
-        return at
-    ex.field("ob_descr", ex.pointer(lambda: ex.u.array_descr, descr))
+        put(at + 4, ex.knob() % 83 - 2, 4)
+    ex.field("ob_descr", ex.pointer(
+        lambda: ex.u.array_descr, lambda: ex.block(64, typecode_and_itemsize)))
     ex.field("ob_size", ex.knob() if ex.chance(30) else ex.knob() % 11)
     ex.field("allocated", ex.knob() if ex.chance(30) else ex.knob() % 13)
     ex.field("ob_item", ex.pointer(ex.block))
@@ -852,16 +841,5 @@ def run(inputs, seed, examples_per_call=100):
     return counts
 
 
-def main():
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--inputs", type=int, default=20_000,
-                        help="addresses given to layout_at (default 20000)")
-    parser.add_argument("--seed", type=int, default=0,
-                        help="where Hypothesis starts (default 0)")
-    args = parser.parse_args()
-    counts = run(args.inputs, args.seed)
-    print(json.dumps(dict(sorted(counts.items()))))
-
-
 if __name__ == "__main__":
-    main()
+    worker_main(__doc__, run, 20_000, "addresses given to layout_at")

@@ -15,10 +15,8 @@ Prints a JSON summary of how many inputs each function received; any
 inconsistency raises AssertionError (exit status 1).
 """
 
-import argparse
 import ctypes
 import gc
-import json
 import mmap
 import os
 import random
@@ -28,7 +26,7 @@ from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
 import hexray
-from workers import seeded_calls
+from workers import seeded_calls, worker_main
 
 PAGE = mmap.PAGESIZE
 PROT_NONE = 0
@@ -274,16 +272,5 @@ def run(inputs, seed):
     return counts
 
 
-def main():
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--inputs", type=int, default=100_000,
-                        help="inputs for each function (default 100000)")
-    parser.add_argument("--seed", type=int, default=0,
-                        help="where Hypothesis starts (default 0)")
-    args = parser.parse_args()
-    counts = run(args.inputs, args.seed)
-    print(json.dumps(counts))
-
-
 if __name__ == "__main__":
-    main()
+    worker_main(__doc__, run, 100_000, "inputs for each function")

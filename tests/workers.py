@@ -1,6 +1,7 @@
 """Fuzz workers run in a child process, so that a crash fails a test
 instead of ending the run."""
 
+import argparse
 import json
 import os
 import random
@@ -51,3 +52,17 @@ def seeded_calls(test, seed):
         test()
         call += 1
         yield call
+
+
+def worker_main(doc, run, default, what):
+    """A worker script's main: --inputs (default `default`, the `what` it
+    gives) and --seed, then run(inputs, seed)'s counts as a line of JSON,
+    which run_worker reads."""
+    parser = argparse.ArgumentParser(description=doc.splitlines()[0])
+    parser.add_argument("--inputs", type=int, default=default,
+                        help="%s (default %d)" % (what, default))
+    parser.add_argument("--seed", type=int, default=0,
+                        help="where Hypothesis starts (default 0)")
+    args = parser.parse_args()
+    counts = run(args.inputs, args.seed)
+    print(json.dumps(dict(sorted(counts.items()))))
