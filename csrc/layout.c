@@ -75,6 +75,20 @@ hx_add(hx_builder *b, Py_ssize_t offset, Py_ssize_t size, const char *name,
 }
 
 hx_field *
+hx_add_indexed(hx_builder *b, Py_ssize_t offset, Py_ssize_t size,
+               const char *name, Py_ssize_t index, const char *ctype,
+               hx_value_kind value, const char *meaning)
+{
+    hx_field *f = hx_add(b, offset, size, name, ctype, value, meaning);
+
+    if (f != NULL) {
+        f->index = index;
+        f->arg0 = index;
+    }
+    return f;
+}
+
+hx_field *
 hx_add_member(hx_builder *b, const hx_member *row)
 {
     return hx_add(b, row->offset, row->size, row->name, row->ctype,

@@ -113,6 +113,13 @@ hx_field *hx_add(hx_builder *b, Py_ssize_t offset, Py_ssize_t size,
     hx_add((b), offsetof(type, member), sizeof(((type *)0)->member),    \
            (name), (ctype), (value), (meaning))
 
+/* hx_add() for item `index` of an array: the name is a format with the
+   index, and so is the meaning, whose first argument (arg0) it is too. */
+hx_field *hx_add_indexed(hx_builder *b, Py_ssize_t offset, Py_ssize_t size,
+                         const char *name, Py_ssize_t index,
+                         const char *ctype, hx_value_kind value,
+                         const char *meaning);
+
 /* A row of a table of struct members: where the member is, what it is
    and what it means. */
 typedef struct {

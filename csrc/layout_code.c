@@ -395,14 +395,11 @@ describe_cell2arg(hx_builder *b)
     Py_ssize_t i, shown = hx_shown(b->params.count);
 
     for (i = 0; i < shown; i++) {
-        hx_field *f = hx_add(b, i * size, size, "co_cell2arg[%zd]",
-                             "Py_ssize_t", HX_V_INT,
-                             "the parameter cell variable %zd starts as "
-                             "(-1: none)");
-        if (f == NULL) {
+        if (hx_add_indexed(b, i * size, size, "co_cell2arg[%zd]", i,
+                           "Py_ssize_t", HX_V_INT, "the parameter cell "
+                           "variable %zd starts as (-1: none)") == NULL) {
             return -1;
         }
-        f->index = f->arg0 = i;
     }
     return hx_add_rest(b, shown * size, size, b->params.count - shown,
                        "%zd more cell variables, not described");
@@ -477,14 +474,14 @@ describe_unit_array(hx_builder *b)
     }
     load_opnames();
     for (i = 0; i < shown; i++) {
-        hx_field *f = hx_add(b, i, 1, unit_arrays[which].name, "uint8_t",
-                             HX_V_UINT, unit_arrays[which].meaning);
+        hx_field *f = hx_add_indexed(b, i, 1, unit_arrays[which].name, i,
+                                     "uint8_t", HX_V_UINT,
+                                     unit_arrays[which].meaning);
         unsigned char opcode;
 
         if (f == NULL) {
             return -1;
         }
-        f->index = f->arg0 = i;
         if (which == PER_INSTRUCTION_OPCODES
             && hx_peek(b->address + (uintptr_t)i, &opcode, 1) == 0
             && opcode != 0) {
@@ -514,15 +511,15 @@ describe_line_array(hx_builder *b)
         unsigned char opcode;
 
         /* A field stays put only until the next one is added. */
-        f = hx_add(b, i * size + offsetof(_PyCoLineInstrumentationData,
-                                          original_opcode),
-                   1, "lines[%zd].original_opcode", "uint8_t", HX_V_UINT,
-                   "the opcode INSTRUMENTED_LINE replaced at code unit %zd "
-                   "(0: not a line start)");
+        f = hx_add_indexed(b, i * size
+                              + offsetof(_PyCoLineInstrumentationData,
+                                         original_opcode),
+                           1, "lines[%zd].original_opcode", i, "uint8_t",
+                           HX_V_UINT, "the opcode INSTRUMENTED_LINE "
+                           "replaced at code unit %zd (0: not a line start)");
         if (f == NULL) {
             return -1;
         }
-        f->index = f->arg0 = i;
         if (hx_peek(b->address + (uintptr_t)f->offset, &opcode, 1) == 0
             && opcode != 0) {
             f->meaning = hx_keep(b, "%s: the opcode INSTRUMENTED_LINE "
@@ -627,13 +624,11 @@ describe_executors(hx_builder *b)
     size = size < capacity ? size : capacity;
     shown = (int)hx_shown(size);
     for (i = 0; i < shown; i++) {
-        hx_field *f = hx_add(b, executors + i * WORD, WORD, "executors[%zd]",
-                             "struct _PyExecutorObject *", HX_V_OBJECT,
-                             "the executor ENTER_EXECUTOR %zd runs");
-        if (f == NULL) {
+        if (hx_add_indexed(b, executors + i * WORD, WORD, "executors[%zd]",
+                           i, "struct _PyExecutorObject *", HX_V_OBJECT,
+                           "the executor ENTER_EXECUTOR %zd runs") == NULL) {
             return -1;
         }
-        f->index = f->arg0 = i;
     }
     return hx_add_rest(b, executors + shown * WORD, WORD, size - shown,
                        "%zd more executors, not described");

@@ -24,22 +24,6 @@
 /* ----------------------------------------------------------------------
    Helpers shared by the containers */
 
-/* A field named by a format with an index, its meaning's first argument
-   the index too. */
-static hx_field *
-add_indexed(hx_builder *b, Py_ssize_t offset, Py_ssize_t size,
-            const char *name, Py_ssize_t index, const char *ctype,
-            hx_value_kind value, const char *meaning)
-{
-    hx_field *f = hx_add(b, offset, size, name, ctype, value, meaning);
-
-    if (f != NULL) {
-        f->index = index;
-        f->arg0 = index;
-    }
-    return f;
-}
-
 /* `size` bytes at `offset` from the builder's address, into a new buffer
    (PyMem_Free it), or NULL with an exception set. */
 static unsigned char *
@@ -102,8 +86,8 @@ describe_items(hx_builder *b, Py_ssize_t offset, Py_ssize_t count,
     Py_ssize_t i, n = hx_shown(count);
 
     for (i = 0; i < n; i++) {
-        if (add_indexed(b, offset + i * WORD, WORD, name, i, "PyObject *",
-                        HX_V_OBJECT, meaning) == NULL) {
+        if (hx_add_indexed(b, offset + i * WORD, WORD, name, i, "PyObject *",
+                           HX_V_OBJECT, meaning) == NULL) {
             return -1;
         }
     }
@@ -124,9 +108,9 @@ hx_describe_tuple(hx_builder *b)
         return -1;
     }
     if (b->schema) {
-        if (add_indexed(b, items, WORD, "ob_item[%zd]", 0, "PyObject *",
-                        HX_V_OBJECT, "item %zd: the first of ob_size items, "
-                        "one after the other") == NULL) {
+        if (hx_add_indexed(b, items, WORD, "ob_item[%zd]", 0, "PyObject *",
+                           HX_V_OBJECT, "item %zd: the first of ob_size "
+                           "items, one after the other") == NULL) {
             return -1;
         }
         return hx_describe_extras(b, PyTuple_Type.tp_basicsize);
@@ -455,10 +439,10 @@ describe_indices(hx_builder *b, const keys_shape *s)
     }
     for (i = 0; i < n && result == 0; i++) {
         int64_t ix = hx_signed_of(slots + i * s->ixsize, s->ixsize);
-        hx_field *f = add_indexed(b, s->indices + i * s->ixsize, s->ixsize,
-                                  "dk_indices[%zd]", i,
-                                  index_ctype(s->ixsize), HX_V_INT,
-                                  index_meaning(ix, s));
+        hx_field *f = hx_add_indexed(b, s->indices + i * s->ixsize, s->ixsize,
+                                     "dk_indices[%zd]", i,
+                                     index_ctype(s->ixsize), HX_V_INT,
+                                     index_meaning(ix, s));
         if (f == NULL) {
             result = -1;
         }
@@ -513,18 +497,18 @@ describe_entry(hx_builder *b, const keys_shape *s, const entry_shape *e,
     hx_field *key;
 
     if (e->hash.size > 0
-        && add_indexed(b, at + e->hash.offset, e->hash.size,
-                       "dk_entries[%zd].me_hash", i, "Py_hash_t",
-                       HX_V_HASH, m->hash) == NULL) {
+        && hx_add_indexed(b, at + e->hash.offset, e->hash.size,
+                          "dk_entries[%zd].me_hash", i, "Py_hash_t",
+                          HX_V_HASH, m->hash) == NULL) {
         return -1;
     }
-    key = add_indexed(b, at + e->key.offset, e->key.size,
-                      "dk_entries[%zd].me_key", i, "PyObject *", HX_V_OBJECT,
-                      m->key);
+    key = hx_add_indexed(b, at + e->key.offset, e->key.size,
+                         "dk_entries[%zd].me_key", i, "PyObject *",
+                         HX_V_OBJECT, m->key);
     if (key == NULL
-        || add_indexed(b, at + e->value.offset, e->value.size,
-                       "dk_entries[%zd].me_value", i, "PyObject *",
-                       HX_V_OBJECT, m->value) == NULL) {
+        || hx_add_indexed(b, at + e->value.offset, e->value.size,
+                          "dk_entries[%zd].me_value", i, "PyObject *",
+                          HX_V_OBJECT, m->value) == NULL) {
         return -1;
     }
     key->arg1 = i;
@@ -604,9 +588,9 @@ static int
 describe_values_of(hx_builder *b, const keys_shape *s)
 {
     if (s->capacity == 0) {
-        return add_indexed(b, 0, WORD, "values[%zd]", 0, "PyObject *",
-                           HX_V_OBJECT, "the one slot of the static array "
-                           "every empty dict shares: always NULL")
+        return hx_add_indexed(b, 0, WORD, "values[%zd]", 0, "PyObject *",
+                              HX_V_OBJECT, "the one slot of the static array "
+                              "every empty dict shares: always NULL")
                == NULL ? -1 : 0;
     }
     return hx_describe_value_slots(b, 0, s->nentries, s->capacity);
@@ -769,13 +753,13 @@ describe_set_entry(hx_builder *b, Py_ssize_t offset, const char *key_name,
         key_meaning = "slot %zd: a member";
         hash_meaning = "slot %zd: the member's hash";
     }
-    if (add_indexed(b, offset + offsetof(setentry, key), WORD, key_name, i,
-                    "PyObject *", kind, key_meaning) == NULL) {
+    if (hx_add_indexed(b, offset + offsetof(setentry, key), WORD, key_name, i,
+                       "PyObject *", kind, key_meaning) == NULL) {
         return -1;
     }
-    return add_indexed(b, offset + offsetof(setentry, hash),
-                       sizeof(Py_hash_t), hash_name, i, "Py_hash_t",
-                       HX_V_HASH, hash_meaning) == NULL ? -1 : 0;
+    return hx_add_indexed(b, offset + offsetof(setentry, hash),
+                          sizeof(Py_hash_t), hash_name, i, "Py_hash_t",
+                          HX_V_HASH, hash_meaning) == NULL ? -1 : 0;
 }
 
 /* `count` setentry from `offset`, read from memory first. */
@@ -846,15 +830,15 @@ describe_smalltable_schema(hx_builder *b)
     for (i = 0; i < PySet_MINSIZE; i++) {
         Py_ssize_t at = offsetof(PySetObject, smalltable)
                         + i * (Py_ssize_t)sizeof(setentry);
-        if (add_indexed(b, at + offsetof(setentry, key), WORD,
-                        "smalltable[%zd].key", i, "PyObject *", HX_V_OBJECT,
-                        "slot %zd of the table while the set is small: a "
-                        "member, NULL (free) or _PySet_Dummy (deleted)")
+        if (hx_add_indexed(b, at + offsetof(setentry, key), WORD,
+                           "smalltable[%zd].key", i, "PyObject *", HX_V_OBJECT,
+                           "slot %zd of the table while the set is small: a "
+                           "member, NULL (free) or _PySet_Dummy (deleted)")
                 == NULL
-            || add_indexed(b, at + offsetof(setentry, hash),
-                           sizeof(Py_hash_t), "smalltable[%zd].hash", i,
-                           "Py_hash_t", HX_V_HASH, "slot %zd: the member's "
-                           "hash") == NULL) {
+            || hx_add_indexed(b, at + offsetof(setentry, hash),
+                              sizeof(Py_hash_t), "smalltable[%zd].hash", i,
+                              "Py_hash_t", HX_V_HASH, "slot %zd: the member's "
+                              "hash") == NULL) {
             return -1;
         }
     }

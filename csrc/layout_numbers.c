@@ -79,14 +79,12 @@ hx_describe_int(hx_builder *b)
     }
     shown = hx_shown(digits);
     for (i = 0; i < shown; i++) {
-        f = hx_add(b, HX_DIGITS_OFFSET + i * DIGIT_SIZE,
-                   DIGIT_SIZE, "ob_digit[%zd]", "digit", HX_V_UINT,
-                   "digit %zd, %zd bits of the magnitude");
+        f = hx_add_indexed(b, HX_DIGITS_OFFSET + i * DIGIT_SIZE, DIGIT_SIZE,
+                           "ob_digit[%zd]", i, "digit", HX_V_UINT,
+                           "digit %zd, %zd bits of the magnitude");
         if (f == NULL) {
             return -1;
         }
-        f->index = i;
-        f->arg0 = i;
         f->arg1 = PyLong_SHIFT;
     }
     if (hx_add_rest(b, HX_DIGITS_OFFSET + shown * DIGIT_SIZE, DIGIT_SIZE,

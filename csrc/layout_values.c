@@ -39,14 +39,12 @@ hx_describe_value_slots(hx_builder *b, Py_ssize_t at, Py_ssize_t entries,
     Py_ssize_t i, n = hx_shown(run.count);
 
     for (i = 0; i < n; i++) {
-        hx_field *f = hx_add(b, at + i * WORD, WORD, "values[%zd]",
-                             "PyObject *", HX_V_OBJECT, "the value of the "
-                             "key in entry %zd (NULL: this dict does not "
-                             "have it)");
-        if (f == NULL) {
+        if (hx_add_indexed(b, at + i * WORD, WORD, "values[%zd]", i,
+                           "PyObject *", HX_V_OBJECT, "the value of the key "
+                           "in entry %zd (NULL: this dict does not have it)")
+            == NULL) {
             return -1;
         }
-        f->index = f->arg0 = i;
     }
     return hx_end_run(b, &run);
 }
@@ -121,13 +119,12 @@ describe_order(hx_builder *b, Py_ssize_t at, Py_ssize_t step,
     Py_ssize_t k;
 
     for (k = 0; k < size; k++) {
-        hx_field *f = hx_add(b, at + k * step, 1, "order[%zd]", "uint8_t",
-                             HX_V_UINT, "value %zd in insertion order is "
-                             "values[%zd]");
+        hx_field *f = hx_add_indexed(b, at + k * step, 1, "order[%zd]", k,
+                                     "uint8_t", HX_V_UINT, "value %zd in "
+                                     "insertion order is values[%zd]");
         if (f == NULL) {
             return -1;
         }
-        f->index = f->arg0 = k;
         f->arg1 = bytes[k * step];
     }
     return 0;
