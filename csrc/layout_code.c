@@ -788,8 +788,8 @@ find_stand_ins(hx_builder *b, stand_ins *s)
     memset(s, 0, sizeof(*s));
 #if PY_VERSION_HEX >= 0x030C0000
     s->monitored = hx_peek(fetch_word(b, offsetof(PyCodeObject,
-                                               _co_monitoring)),
-                        &s->monitoring, sizeof(s->monitoring)) == 0;
+                                                  _co_monitoring)),
+                           &s->monitoring, sizeof(s->monitoring)) == 0;
 #endif
 #if PY_VERSION_HEX >= 0x030D0000
     s->executors = fetch_word(b, offsetof(PyCodeObject, co_executors));

@@ -595,7 +595,7 @@ describe_heap_type(hx_builder *b)
     if (describe_table(b, heap_type_fields,
                        LENGTH(heap_type_fields)) < 0
         || hx_fill_gaps(b, sizeof(PyTypeObject), sizeof(PyHeapTypeObject),
-                     "padding") < 0) {
+                        "padding") < 0) {
         return -1;
     }
     /* What a metatype adds past PyHeapTypeObject. */

@@ -55,15 +55,15 @@ hx_describe_value_slots(hx_builder *b, Py_ssize_t at, Py_ssize_t entries,
    values[i] */
 
 /* values[i] of an instance, named by its attribute where that name is
-   free in the layout. */
+   free in the layout; the class's shared keys name `named` values. */
 static hx_field *
 add_attribute_value(hx_builder *b, const hx_values_owner *o, Py_ssize_t at,
-                    Py_ssize_t i, int valid)
+                    Py_ssize_t i, Py_ssize_t named, int valid)
 {
     const char *name = hx_kept_name(b, hx_shared_key(o->type, i));
     const char *meaning =
         !valid ? "stale value %zd: the __dict__ holds the attributes now"
-        : i >= hx_shared_key_count(o->type)
+        : i >= named
             ? "room for value %zd: no attribute has this index yet"
             : "the value of attribute %zd of the class's shared keys "
               "(NULL: not set)";
@@ -89,10 +89,11 @@ static int
 describe_attribute_values(hx_builder *b, const hx_values_owner *o,
                           Py_ssize_t at, Py_ssize_t count, int valid)
 {
-    Py_ssize_t i;
+    Py_ssize_t i, named = hx_shared_key_count(o->type);
 
     for (i = 0; i < count; i++) {
-        if (add_attribute_value(b, o, at + i * WORD, i, valid) == NULL) {
+        if (add_attribute_value(b, o, at + i * WORD, i, named, valid)
+            == NULL) {
             return -1;
         }
     }

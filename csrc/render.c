@@ -214,6 +214,20 @@ field_colour(const hx_field *fields, Py_ssize_t i)
 /* ----------------------------------------------------------------------
    Values and meanings, as a dump shows them */
 
+/* text (a new reference, or NULL with an exception set, shown as "?"),
+   then let go of. */
+static void
+put_text(buffer_t *out, PyObject *text)
+{
+    if (text == NULL) {
+        PyErr_Clear();
+        puts_(out, "?");
+        return;
+    }
+    put_str(out, text);
+    Py_DECREF(text);
+}
+
 /* The object a pointer field points to: checked as a layout checks an
    object before it uses its type, then shown as values.c says, never by
    running the object's own code. */
@@ -223,7 +237,6 @@ put_pointer_to_object(buffer_t *out, hx_LayoutObject *layout,
 {
     char why[256];
     PyTypeObject *type;
-    PyObject *text;
 
     if (address == 0) {
         puts_(out, "NULL");
@@ -249,14 +262,7 @@ put_pointer_to_object(buffer_t *out, hx_LayoutObject *layout,
         puts_(out, ")");
         return;
     }
-    text = hx_object_text(address, type, VALUE_LIMIT);
-    if (text == NULL) {
-        PyErr_Clear();
-        puts_(out, "?");
-        return;
-    }
-    put_str(out, text);
-    Py_DECREF(text);
+    put_text(out, hx_object_text(address, type, VALUE_LIMIT));
 }
 
 static void
@@ -278,28 +284,7 @@ put_double(buffer_t *out, double value)
 static void
 put_repr(buffer_t *out, PyObject *value)
 {
-    PyObject *repr = PyObject_Repr(value), *cut;
-
-    if (repr == NULL) {
-        PyErr_Clear();
-        puts_(out, "?");
-        return;
-    }
-    if (PyUnicode_GET_LENGTH(repr) > VALUE_LIMIT) {
-        cut = PyUnicode_Substring(repr, 0, VALUE_LIMIT - 3);
-        Py_SETREF(repr, cut);
-        if (repr == NULL) {
-            PyErr_Clear();
-            puts_(out, "?");
-            return;
-        }
-        put_str(out, repr);
-        puts_(out, "...");
-    }
-    else {
-        put_str(out, repr);
-    }
-    Py_DECREF(repr);
+    put_text(out, hx_copy_text(value, VALUE_LIMIT, 1));
 }
 
 /* Values kept as Python objects that the engine made (text, bytes, C
@@ -750,6 +735,7 @@ static void
 put_rows(buffer_t *out, hx_LayoutObject *layout, int bytes_mode, int color,
          Py_ssize_t max_rows)
 {
+    const char *label = bytes_mode ? "bytes" : "8-byte word";
     Py_ssize_t width = bytes_mode ? 2 * WORD : WORD, from, rows = 0;
     Py_ssize_t next_field = 0;
     /* Which field each byte belongs to, for colouring bytes by field. */
@@ -762,9 +748,10 @@ put_rows(buffer_t *out, hx_LayoutObject *layout, int bytes_mode, int color,
     put_title(out, layout, color);
     colour(out, color, DIM);
     puts_(out, "   offset  address         ");
-    puts_(out, bytes_mode ? "bytes" : "8-byte word");
+    puts_(out, label);
+    /* Byte mode has one more space, between the halves of a row. */
     put_char(out, ' ', hex_column_width(width, bytes_mode)
-                       - (bytes_mode ? 5 - 1 : 11));
+                       + (bytes_mode != 0) - strlen(label));
     puts_(out, "ascii");
     put_char(out, ' ', (size_t)width - 5 + 2);
     puts_(out, "field\n");
