@@ -530,14 +530,6 @@ hx_read(void *dst, uintptr_t src, size_t n, hx_fault *fault)
 }
 
 int
-hx_peek(uintptr_t src, void *dst, size_t n)
-{
-    hx_fault fault;
-
-    return hx_read(dst, src, n, &fault);
-}
-
-int
 hx_write(uintptr_t dst, const void *src, size_t n, hx_fault *fault)
 {
     job_t job;

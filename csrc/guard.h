@@ -49,7 +49,13 @@ uintptr_t hx_lowest_mappable(void);
 int hx_read(void *dst, uintptr_t src, size_t n, hx_fault *fault);
 
 /* hx_read() for callers that need no details: 0, or -1. */
-int hx_peek(uintptr_t src, void *dst, size_t n);
+static inline int
+hx_peek(uintptr_t src, void *dst, size_t n)
+{
+    hx_fault fault;
+
+    return hx_read(dst, src, n, &fault);
+}
 
 /* Copy n bytes from src (hexray-owned) to dst.  Every page of the
    destination is checked for write access first, so a refused write changes

@@ -46,11 +46,10 @@ static int
 read_pool(uintptr_t address, pool_header_t *pool, uintptr_t *base,
           size_t *block_size)
 {
-    hx_fault fault;
     size_t size;
 
     *base = address & ~((uintptr_t)POOL_SIZE - 1);
-    if (hx_read(pool, *base, sizeof(*pool), &fault) < 0
+    if (hx_peek(*base, pool, sizeof(*pool)) < 0
         || pool->szidx >= NB_SMALL_SIZE_CLASSES) {
         return 0;
     }

@@ -84,7 +84,6 @@ read_type(uintptr_t address, PyTypeObject *type, char *why, size_t why_size)
 {
     PyTypeObject meta;
     uintptr_t meta_address;
-    hx_fault fault;
 
     if (address == 0) {
         return refuse(why, why_size, "its type pointer is NULL", 0);
@@ -93,7 +92,7 @@ read_type(uintptr_t address, PyTypeObject *type, char *why, size_t why_size)
         return refuse(why, why_size, "its type pointer 0x%llx is misaligned",
                       address);
     }
-    if (hx_read(type, address, sizeof(*type), &fault) < 0) {
+    if (hx_peek(address, type, sizeof(*type)) < 0) {
         return refuse(why, why_size, "its type pointer 0x%llx does not lead "
                       "to readable memory", address);
     }
@@ -103,7 +102,7 @@ read_type(uintptr_t address, PyTypeObject *type, char *why, size_t why_size)
     meta_address = (uintptr_t)Py_TYPE(type);
     if (meta_address != (uintptr_t)&PyType_Type) {
         if (meta_address == 0 || meta_address % _Alignof(PyTypeObject) != 0
-            || hx_read(&meta, meta_address, sizeof(meta), &fault) < 0
+            || hx_peek(meta_address, &meta, sizeof(meta)) < 0
             || !(meta.tp_flags & Py_TPFLAGS_TYPE_SUBCLASS)
             || !(meta.tp_flags & Py_TPFLAGS_READY)) {
             return refuse(why, why_size, "the memory its type pointer 0x%llx "
@@ -207,7 +206,7 @@ check_extent(uintptr_t address, const PyTypeObject *type,
     hx_fault fault;
 
     if (item_size != 0 && counts_items_in_ob_size(type, type_address)) {
-        if (hx_read(&header, address, sizeof(header), &fault) < 0) {
+        if (hx_peek(address, &header, sizeof(header)) < 0) {
             return refuse(why, why_size, "its size field at 0x%llx cannot be "
                           "read", address + offsetof(PyVarObject, ob_size));
         }
@@ -234,9 +233,8 @@ check_int(uintptr_t address, char *why, size_t why_size)
     uint64_t digits;
     digit top;
     int sign;
-    hx_fault fault;
 
-    if (hx_read(&header, address, sizeof(header), &fault) < 0) {
+    if (hx_peek(address, &header, sizeof(header)) < 0) {
         return refuse(why, why_size, "its header cannot be read", 0);
     }
     hx_int_shape(&header, &digits, &sign);
@@ -247,9 +245,8 @@ check_int(uintptr_t address, char *why, size_t why_size)
     if (digits == 0) {
         return 1;
     }
-    if (hx_read(&top,
-                address + HX_DIGITS_OFFSET + (digits - 1) * sizeof(digit),
-                sizeof(top), &fault) < 0
+    if (hx_peek(address + HX_DIGITS_OFFSET + (digits - 1) * sizeof(digit),
+                &top, sizeof(top)) < 0
         || top == 0 || top >= PyLong_BASE) {
         return refuse(why, why_size, "as an int, its most significant digit "
                       "is not normalised (digit count 0x%llx)",
@@ -264,12 +261,11 @@ check_bytes(uintptr_t address, char *why, size_t why_size)
 {
     PyVarObject header;
     char last;
-    hx_fault fault;
 
-    if (hx_read(&header, address, sizeof(header), &fault) < 0
+    if (hx_peek(address, &header, sizeof(header)) < 0
         || header.ob_size < 0
-        || hx_read(&last, address + offsetof(PyBytesObject, ob_sval)
-                   + (uintptr_t)header.ob_size, 1, &fault) < 0
+        || hx_peek(address + offsetof(PyBytesObject, ob_sval)
+                   + (uintptr_t)header.ob_size, &last, 1) < 0
         || last != '\0') {
         return refuse(why, why_size, "as bytes, its contents are not followed "
                       "by the NUL byte bytes objects always have", 0);
@@ -284,9 +280,8 @@ check_str(uintptr_t address, char *why, size_t why_size)
 {
     PyASCIIObject head;
     unsigned int kind;
-    hx_fault fault;
 
-    if (hx_read(&head, address, sizeof(head), &fault) < 0) {
+    if (hx_peek(address, &head, sizeof(head)) < 0) {
         return refuse(why, why_size, "its header cannot be read", 0);
     }
     kind = head.state.kind;
@@ -324,7 +319,6 @@ int
 hx_has_gc_header(uintptr_t address, const PyTypeObject *type)
 {
     unsigned long flags;
-    hx_fault fault;
 
     if (!(type->tp_flags & Py_TPFLAGS_HAVE_GC)) {
         return 0;
@@ -336,8 +330,8 @@ hx_has_gc_header(uintptr_t address, const PyTypeObject *type)
         return -1;
     }
     /* A type object: heap types are GC-allocated, static ones are not. */
-    if (hx_read(&flags, address + offsetof(PyTypeObject, tp_flags),
-                sizeof(flags), &fault) < 0) {
+    if (hx_peek(address + offsetof(PyTypeObject, tp_flags), &flags,
+                sizeof(flags)) < 0) {
         return -1;
     }
     return (flags & Py_TPFLAGS_HEAPTYPE) != 0;
@@ -351,10 +345,9 @@ check_gc_links(uintptr_t address, char *why, size_t why_size)
     uintptr_t head[2], neighbour[2], self, next, prev;
     uintptr_t mask = hx_gc_prev_mask();
     size_t size = hx_gc_head_size();
-    hx_fault fault;
 
     self = address - size;
-    if (size != sizeof(head) || hx_read(head, self, size, &fault) < 0) {
+    if (size != sizeof(head) || hx_peek(self, head, size) < 0) {
         return refuse(why, why_size, "its garbage-collector header at 0x%llx "
                       "cannot be read", self);
     }
@@ -378,9 +371,9 @@ check_gc_links(uintptr_t address, char *why, size_t why_size)
         return refuse(why, why_size, "its garbage-collector header at 0x%llx "
                       "is inconsistent: not tracked, yet linked", self);
     }
-    if (hx_read(neighbour, next, size, &fault) < 0
+    if (hx_peek(next, neighbour, size) < 0
         || (neighbour[1] & mask) != self
-        || hx_read(neighbour, prev, size, &fault) < 0
+        || hx_peek(prev, neighbour, size) < 0
         || neighbour[0] != self) {
         return refuse(why, why_size, "the garbage collector's list does not "
                       "link back to a header at 0x%llx: not the start of a "

@@ -171,14 +171,13 @@ static int
 is_known(PyObject *known, uintptr_t address, int depth)
 {
     uintptr_t base = 0;
-    hx_fault fault;
 
     if (known_at_once(address) || remembered(known, address)) {
         return 1;
     }
     if (depth >= MAX_BASES
-        || hx_read(&base, address + offsetof(PyTypeObject, tp_base),
-                   sizeof(base), &fault) < 0
+        || hx_peek(address + offsetof(PyTypeObject, tp_base), &base,
+                   sizeof(base)) < 0
         || base == 0 || base == address
         || !is_known(known, base, depth + 1)
         || !is_listed((PyTypeObject *)base, address)) {
