@@ -21,8 +21,8 @@ def fuzz_seed():
 def run_worker(script, inputs):
     """Run tests/<script> with --inputs and a seed; the counts it printed
     last, as a dict.  A non-zero exit (a crash is a signal) fails the
-    calling test, and so does a run that did too little: either way the
-    message names the seed that replays it."""
+    calling test with a message that names the seed; the seed is printed
+    too, so that a run the calling test finds wanting can be replayed."""
     seed = fuzz_seed()
     path = os.path.join(os.path.dirname(__file__), script)
     print("%s: replay with HEXRAY_FUZZ_SEED=%d" % (script, seed))
