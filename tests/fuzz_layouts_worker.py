@@ -49,7 +49,7 @@ from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
 import hexray
-from workers import seeded_calls, worker_main
+from workers import libc, seeded_calls, worker_main
 
 PAGE = mmap.PAGESIZE
 WORD = 8
@@ -63,12 +63,6 @@ ALLOWED = (hexray.HexrayError, ValueError, KeyError, MemoryError,
 #: Followed at most from each input, and how deep.
 FOLLOWS = 8
 DEPTH = 3
-
-libc = ctypes.CDLL(None, use_errno=True)
-libc.mmap.restype = ctypes.c_void_p
-libc.mmap.argtypes = [ctypes.c_void_p, ctypes.c_size_t, ctypes.c_int,
-                      ctypes.c_int, ctypes.c_int, ctypes.c_long]
-libc.mprotect.argtypes = [ctypes.c_void_p, ctypes.c_size_t, ctypes.c_int]
 
 # Py_TPFLAGS_* bits a crafted type object is made of.
 HEAPTYPE = 1 << 9

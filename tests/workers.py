@@ -2,6 +2,7 @@
 instead of ending the run."""
 
 import argparse
+import ctypes
 import json
 import os
 import random
@@ -9,6 +10,14 @@ import subprocess
 import sys
 
 import hypothesis
+
+#: The C library, for the workers' own mappings (mmap, mprotect, munmap).
+libc = ctypes.CDLL(None, use_errno=True)
+libc.mmap.restype = ctypes.c_void_p
+libc.mmap.argtypes = [ctypes.c_void_p, ctypes.c_size_t, ctypes.c_int,
+                      ctypes.c_int, ctypes.c_int, ctypes.c_long]
+libc.mprotect.argtypes = [ctypes.c_void_p, ctypes.c_size_t, ctypes.c_int]
+libc.munmap.argtypes = [ctypes.c_void_p, ctypes.c_size_t]
 
 
 def fuzz_seed():
